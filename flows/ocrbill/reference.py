@@ -133,3 +133,187 @@ def load_reference(con: duckdb.DuckDBPyConnection, ref_dir: Path = REFERENCE_DIR
         )
         """
     )
+
+
+def check_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Integrity problems of the loaded `ref_*` tables (after `load_reference`); empty = fine.
+
+    Every check runs per `valid_from` version where a version is a set of rows (ladders, pack
+    sizes): a price change adds a complete new set of rows with a later valid_from.
+    """
+    checks: list[tuple[str, str]] = [
+        (
+            "duplicate key in a table (same key and valid_from twice)",
+            """
+            select 'billing_items ' || billing_item from ref_billing_items
+                group by billing_item, valid_from having count(*) > 1
+            union all select 'interfaces ' || interface_cn || ' ' || action from ref_interfaces
+                group by interface_cn, action, valid_from having count(*) > 1
+            union all select 'postpaid_ladder ' || billing_item || ' ' || tier_from from ref_postpaid_ladder
+                group by billing_item, tier_from, valid_from having count(*) > 1
+            union all select 'pack_prices ' || billing_item || ' ' || size from ref_pack_prices
+                group by billing_item, size, valid_from having count(*) > 1
+            union all select 'error_codes ' || error_code from ref_error_codes
+                group by error_code, valid_from having count(*) > 1
+            union all select 'ticket_types ' || type_code from ref_ticket_types
+                group by type_code, valid_from having count(*) > 1
+            union all select 'regions ' || region from ref_regions
+                group by region, valid_from having count(*) > 1
+            union all select 'qps_prices ' || qps_class || ' ' || qps_from from ref_qps_prices
+                group by qps_class, qps_from, valid_from having count(*) > 1
+            union all select 'qps_classes ' || qps_class from ref_qps_classes
+                group by qps_class, valid_from having count(*) > 1
+            union all select 'intl_prices ' || billing_item || ' ' || tier_from || ' ' || currency
+                from ref_intl_prices
+                group by billing_item, tier_from, currency, valid_from having count(*) > 1
+            """,
+        ),
+        (
+            "null key or valid_from",
+            """
+            select 'billing_items' from ref_billing_items where billing_item is null or valid_from is null
+            union all select 'interfaces' from ref_interfaces
+                where interface_cn is null or action is null or billing_rule is null or valid_from is null
+            union all select 'postpaid_ladder' from ref_postpaid_ladder
+                where billing_item is null or tier_from is null or valid_from is null
+            union all select 'pack_prices' from ref_pack_prices
+                where billing_item is null or size is null or valid_from is null
+            union all select 'error_codes' from ref_error_codes
+                where error_code is null or billable is null or valid_from is null
+            union all select 'ticket_types' from ref_ticket_types
+                where type_code is null or billing_item is null or valid_from is null
+            union all select 'regions' from ref_regions where region is null or site is null or valid_from is null
+            union all select 'qps_prices' from ref_qps_prices
+                where qps_class is null or qps_from is null or price_per_day is null
+                   or price_per_month is null or valid_from is null
+            union all select 'qps_classes' from ref_qps_classes where qps_class is null or cap is null
+            """,
+        ),
+        (
+            "value outside its enumeration",
+            """
+            select 'billing_items ' || billing_item || ': pack_type ' || coalesce(pack_type, 'NULL')
+                from ref_billing_items where coalesce(pack_type, '') not in ('dedicated', 'shared')
+            union all select 'billing_items ' || billing_item || ': free_kind ' || coalesce(free_kind, 'NULL')
+                from ref_billing_items where coalesce(free_kind, '') not in ('monthly', 'once', 'none')
+            union all select 'billing_items ' || billing_item || ': free quota inconsistent with free_kind'
+                from ref_billing_items
+                where (free_kind = 'none' and (free_units is not null or free_valid_months is not null))
+                   or (free_kind in ('monthly', 'once')
+                       and (coalesce(free_units, 0) <= 0 or coalesce(free_valid_months, 0) <= 0))
+            union all select 'interfaces ' || action || ': billing_rule ' || billing_rule
+                from ref_interfaces where billing_rule not in ('per_call', 'per_ticket', 'none')
+            union all select 'interfaces ' || action || ': qps_class ' || qps_class
+                from ref_interfaces where qps_class is not null and qps_class not in ('A', 'B', 'C')
+            union all select 'regions ' || region || ': site ' || site
+                from ref_regions where site not in ('domestic', 'international')
+            union all select 'ticket_types ' || type_code || ': ticket_class ' || coalesce(ticket_class, 'NULL')
+                from ref_ticket_types where coalesce(ticket_class, '') not in ('large', 'small')
+            """,
+        ),
+        (
+            "billing_item not in billing_items (R5)",
+            """
+            with used as (
+                select 'interfaces' as t, billing_item from ref_interfaces where billing_item is not null
+                union all select 'postpaid_ladder', billing_item from ref_postpaid_ladder
+                union all select 'pack_prices', billing_item from ref_pack_prices
+                union all select 'ticket_types', billing_item from ref_ticket_types
+                union all select 'intl_prices', billing_item from ref_intl_prices
+            )
+            select distinct t || ' ' || billing_item from used
+            where billing_item not in (select billing_item from ref_billing_items)
+            """,
+        ),
+        (
+            "interface billing_item inconsistent with billing_rule (R4a, R5)",
+            """
+            select action || ' (' || billing_rule || ')' from ref_interfaces
+            where (billing_rule = 'per_call' and billing_item is null)
+               or (billing_rule in ('per_ticket', 'none') and billing_item is not null)
+            """,
+        ),
+        (
+            "action mapped to more than one billing item / rule / QPS class (R5, R21)",
+            """
+            select action from ref_interfaces
+            group by action, valid_from
+            having count(distinct coalesce(billing_item, '')) > 1
+                or count(distinct billing_rule) > 1
+                or count(distinct coalesce(qps_class, '')) > 1
+            """,
+        ),
+        (
+            "ladder is not exactly the tiers 0, 1万, 10万, 100万 (R9)",
+            """
+            select billing_item || ' @' || valid_from from ref_postpaid_ladder
+            group by billing_item, valid_from
+            having list_sort(list(tier_from)) <> [0, 10000, 100000, 1000000]
+            union all
+            select billing_item from ref_billing_items
+            where billing_item not in (select billing_item from ref_postpaid_ladder)
+            """,
+        ),
+        (
+            "pack sizes are not exactly 1000 … 1000万",
+            """
+            select billing_item || ' @' || valid_from from ref_pack_prices
+            group by billing_item, valid_from
+            having list_sort(list(size)) <> [1000, 10000, 100000, 1000000, 10000000]
+            union all
+            select billing_item from ref_billing_items
+            where billing_item not in (select billing_item from ref_pack_prices)
+            """,
+        ),
+        (
+            "negative price",
+            """
+            select 'postpaid_ladder ' || billing_item from ref_postpaid_ladder where unit_price < 0
+            union all select 'pack_prices ' || billing_item from ref_pack_prices where list_price < 0
+            union all select 'intl_prices ' || billing_item from ref_intl_prices where unit_price < 0
+            union all select 'qps_prices ' || qps_class from ref_qps_prices
+                where price_per_day < 0 or price_per_month < 0
+            """,
+        ),
+        (
+            "ticket class does not match its billing item (R4a)",
+            """
+            select type_code::varchar from ref_ticket_types
+            where (ticket_class = 'large') <> (billing_item = '通用票据识别（大票）')
+               or billing_item not in ('通用票据识别（大票）', '通用票据识别（小票）')
+            """,
+        ),
+        (
+            "alias key names two billing items",
+            """
+            select item_key from ref_billing_item_keys
+            group by item_key having count(distinct billing_item) > 1
+            """,
+        ),
+        (
+            "QPS price ranges not contiguous from 0 to unbounded, or class without cap (R21)",
+            """
+            with r as (
+                select *, lead(qps_from) over (
+                    partition by qps_class, valid_from order by qps_from) as next_from,
+                    min(qps_from) over (partition by qps_class, valid_from) as first_from
+                from ref_qps_prices
+            )
+            select qps_class || ' ' || qps_from from r
+            where first_from <> 0
+               or (next_from is not null and qps_to is distinct from next_from)
+               or (next_from is null and qps_to is not null)
+               or (qps_to is not null and qps_to <= qps_from)
+            union all
+            select distinct qps_class from ref_interfaces
+            where qps_class is not null
+              and (qps_class not in (select qps_class from ref_qps_prices)
+                   or qps_class not in (select qps_class from ref_qps_classes))
+            """,
+        ),
+    ]
+    problems: list[str] = []
+    for title, query in checks:
+        for (detail,) in con.execute(query).fetchall():
+            problems.append(f"{title}: {detail}")
+    return problems

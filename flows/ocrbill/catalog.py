@@ -1,0 +1,137 @@
+"""SQL views over the warehouse: what the rating reads and what `ocrbill sql` shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from .db import connect
+from .events import EVENTS_COLUMNS, REJECTED_COLUMNS
+from .reference import load_reference
+from .warehouse import Warehouse
+
+CALLS_COLUMNS = {
+    "request_id": "VARCHAR",
+    "ts_utc": "TIMESTAMP",
+    "billing_month": "VARCHAR",
+    "owner_uin": "VARCHAR",
+    "uin": "VARCHAR",
+    "action": "VARCHAR",
+    "region": "VARCHAR",
+    "site": "VARCHAR",
+    "error_code": "VARCHAR",
+    "images_total": "INTEGER",
+    "images_recognized": "INTEGER",
+    "tickets": "INTEGER[]",
+    "content_hash": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "batch_id": "VARCHAR",
+}
+
+QUARANTINE_COLUMNS = {
+    "batch_id": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "reason": "VARCHAR",
+    "detail": "VARCHAR",
+    "raw": "VARCHAR",
+}
+
+DUPLICATES_COLUMNS = {
+    "batch_id": "VARCHAR",
+    "request_id": "VARCHAR",
+    "kind": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "content_hash": "VARCHAR",
+    "first_batch_id": "VARCHAR",
+    "first_source_file": "VARCHAR",
+    "first_source_line": "BIGINT",
+    "first_content_hash": "VARCHAR",
+    "raw": "VARCHAR",
+}
+
+# Warehouse tables: name → (columns, hive-partitioned by billing_month?)
+TABLES: dict[str, tuple[dict[str, str], bool]] = {
+    "calls": (CALLS_COLUMNS, True),
+    "quarantine": (QUARANTINE_COLUMNS, False),
+    "duplicates": (DUPLICATES_COLUMNS, False),
+    "events": (EVENTS_COLUMNS, False),
+    "events_rejected": (REJECTED_COLUMNS, False),
+}
+
+EXPORT_VIEWS = ("bill_lines", "bill_summary", "pack_balances", "focus", "alerts")
+
+
+def _quote_path(path: Path) -> str:
+    """A file path as a SQL string literal (paths come from the commit log, not from input)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def files_view(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], columns: dict[str, str], hive: bool) -> None:
+    """Create view `name` over Parquet files with these typed columns (empty if no files)."""
+    if not files:
+        typed_nulls = ", ".join(f'CAST(NULL AS {typ}) AS "{col}"' for col, typ in columns.items())
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {typed_nulls} WHERE false")
+        return
+    select = ", ".join(f'CAST("{col}" AS {typ}) AS "{col}"' for col, typ in columns.items())
+    listed = ", ".join(_quote_path(f) for f in files)
+    hive_opts = ", hive_partitioning = true, hive_types = {'billing_month': 'VARCHAR'}" if hive else ""
+    con.execute(
+        f"CREATE OR REPLACE VIEW {name} AS SELECT {select} "
+        f"FROM read_parquet([{listed}], union_by_name = true{hive_opts})"
+    )
+
+
+def attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
+    """Reference tables plus views over every committed warehouse table."""
+    load_reference(con)
+    for name, (columns, hive) in TABLES.items():
+        files_view(con, name, warehouse.files(name), columns, hive)
+    con.execute("CREATE OR REPLACE VIEW packs AS SELECT * FROM events WHERE event_type = 'pack_purchase'")
+
+
+def attach_exports(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
+    """Views over every exported month (`bill_lines`, …) and `usage` (the usage bill lines)."""
+    exports = warehouse.root / "exports"
+    for name in EXPORT_VIEWS:
+        files = sorted(exports.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]/{name}.parquet"))
+        if files:
+            listed = ", ".join(_quote_path(f) for f in files)
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
+    if exports.is_dir() and any(exports.glob("*/bill_lines.parquet")):
+        con.execute("CREATE OR REPLACE VIEW usage AS SELECT * FROM bill_lines WHERE charge_type = 'usage'")
+
+
+class ReadOnlyQueryError(ValueError):
+    """A query `ocrbill sql` refuses: it is not a read-only SELECT."""
+
+
+def open_read_only(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse views that can read only the warehouse."""
+    con = connect()
+    attach_warehouse(con, warehouse)
+    attach_exports(con, warehouse)
+    # From here on the connection can touch no file outside the warehouse, and its
+    # settings are frozen; `run_read_only` also refuses anything but SELECT statements.
+    root = str(warehouse.root.resolve()) + "/"
+    con.execute("SET allowed_directories = [?]", [root])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def run_read_only(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyRelation | None:
+    """Run `query` if every statement in it is a SELECT; returns the last result."""
+    statements = con.extract_statements(query)
+    if not statements:
+        raise ReadOnlyQueryError("empty query")
+    for statement in statements:
+        if statement.type != duckdb.StatementType.SELECT:
+            raise ReadOnlyQueryError(f"only SELECT queries are allowed, not {statement.type.name}")
+    result = None
+    for statement in statements:
+        result = con.sql(statement.query)
+    return result

@@ -1,0 +1,188 @@
+"""The `ocrbill` command line (spec §4): each command calls the functions the Prefect flows call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .paths import default_warehouse
+
+app = typer.Typer(
+    help=(
+        "ocrbill: OCR API call logs in, exact monthly bills out.\n\n"
+        "Typical night: `ocrbill ingest logs/`, `ocrbill events events.jsonl`, "
+        "`ocrbill bill --month 2026-10`, then read warehouse/exports/2026-10/."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+WarehouseOpt = Annotated[
+    Path,
+    typer.Option(
+        "--warehouse",
+        help="Warehouse folder (default: $OCRBILL_WAREHOUSE, else ./warehouse).",
+        default_factory=default_warehouse,
+        show_default=False,
+    ),
+]
+
+
+def _fail(exc: BaseException) -> None:
+    """Exit non-zero with a one-line reason (spec §4)."""
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    err.print(f"ocrbill: error: {message}", markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+def _progress(message: str) -> None:
+    """Progress goes to stderr so that stdout stays machine-readable."""
+    err.print(f"[dim]… {message}[/dim]", highlight=False)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Call-log files or folders (.jsonl, .jsonl.gz, .csv, .csv.gz).")],
+    warehouse: WarehouseOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
+) -> None:
+    """Ingest call logs exactly once; bad records are quarantined with file and line."""
+    from .ingest import ingest_paths
+
+    try:
+        result = ingest_paths(warehouse, paths, progress=None if as_json else _progress)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line reason
+        _fail(exc)
+    counts = result.as_dict()
+    if as_json:
+        typer.echo(json.dumps(counts, ensure_ascii=False, sort_keys=False))
+        return
+    typer.echo(
+        f"read {result.read}, accepted {result.accepted}, duplicates {result.duplicates} "
+        f"(conflicts {result.conflicts}), quarantined {result.quarantined}"
+    )
+
+
+@app.command()
+def events(
+    paths: Annotated[list[Path], typer.Argument(help="Account-event JSON Lines files or folders.")],
+    warehouse: WarehouseOpt,
+) -> None:
+    """Load account events (packs, refunds, postpaid, contract prices, QPS, top-ups, …)."""
+    from .events import load_events
+
+    try:
+        result = load_events(warehouse, paths, progress=_progress)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    typer.echo(
+        f"read {result.read}, accepted {result.accepted}, duplicates {result.duplicates}, "
+        f"rejected {result.rejected}"
+    )
+    for reason, count in sorted(result.rejected_by_reason.items()):
+        typer.echo(f"  rejected {reason}: {count}")
+
+
+@app.command()
+def bill(
+    warehouse: WarehouseOpt,
+    month: Annotated[str, typer.Option("--month", help="Billing month, YYYY-MM (Asia/Shanghai).")],
+) -> None:
+    """Rate a month and write exports/YYYY-MM/ (bill_lines, bill_summary, pack_balances, focus, run report)."""
+    from .export import bill_month
+
+    try:
+        result = bill_month(warehouse, month, progress=_progress)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    typer.echo(
+        f"{result.month}: {result.accounts} accounts, {result.lines} bill lines, "
+        f"total {result.total_amount} CNY -> {result.export_dir}"
+    )
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SELECT over the views: calls, quarantine, duplicates, events, packs, bill_lines, usage, bill_summary, pack_balances, focus, ref_*.")],
+    warehouse: WarehouseOpt,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Read-only SQL over the warehouse (SELECT only; no file outside the warehouse)."""
+    from .catalog import open_read_only, run_read_only
+    from .warehouse import Warehouse
+
+    try:
+        con = open_read_only(Warehouse(warehouse))
+        result = run_read_only(con, query)
+        columns = result.columns
+        rows = result.fetchall()
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    if as_csv:
+        import csv
+
+        from .export import spreadsheet_safe
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[spreadsheet_safe(v) for v in row] for row in rows])
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+@app.command()
+def demo(warehouse: WarehouseOpt) -> None:
+    """Generate realistic sample logs, ingest them, load events and bill 2026-10."""
+    from .events import load_events
+    from .export import bill_month
+    from .ingest import ingest_paths
+    from .samples import write_sample_logs
+
+    try:
+        sample = write_sample_logs(warehouse / "demo_logs", month="2026-10")
+        ingested = ingest_paths(warehouse, [sample["calls_file"]], progress=_progress)
+        loaded = load_events(warehouse, [sample["events_file"]], progress=_progress)
+        result = bill_month(warehouse, "2026-10", progress=_progress)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    typer.echo(
+        f"ingested: read {ingested.read}, accepted {ingested.accepted}, duplicates {ingested.duplicates}, "
+        f"quarantined {ingested.quarantined}; events accepted {loaded.accepted}"
+    )
+    table = Table("owner_uin", "usage", "packs", "total CNY", "flags", title="Bill 2026-10 (top 10)")
+    for row in result.summary_rows[:10]:
+        table.add_row(row["owner_uin"], row["usage_amount"], row["pack_purchase_amount"], row["total_amount"], row["flags"])
+    Console().print(table)
+    typer.echo(f"{result.accounts} accounts, total {result.total_amount} CNY -> {result.export_dir}")
+
+
+@app.command()
+def serve(
+    warehouse: WarehouseOpt,
+    landing: Annotated[Path, typer.Option("--landing", help="Folder where new call logs (and events/) land.")] = Path("landing"),
+    cron: Annotated[str, typer.Option("--cron", help="Schedule of the nightly flow (Asia/Shanghai).")] = "0 2 * * *",
+) -> None:
+    """Serve the Prefect `nightly` flow on a cron schedule (needs a Prefect API or runs ephemeral)."""
+    from .pipeline import nightly
+
+    nightly.serve(
+        name="ocrbill-nightly",
+        cron=cron,
+        parameters={"warehouse": str(warehouse.resolve()), "landing": str(landing.resolve())},
+    )
+
+
+def main() -> None:
+    """Entry point for `python -m ocrbill`."""
+    app()

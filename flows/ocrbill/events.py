@@ -1,0 +1,935 @@
+"""`ocrbill events`: account events (spec §1.2) → warehouse tables `events` / `events_rejected`.
+
+Account events are JSON Lines (`.jsonl`, `.jsonl.gz`; a path may be a folder, read recursively),
+one event per line, discriminated by `type`. Volumes are small (thousands), so each line is
+validated in Python, streamed line by line. Every input file is one batch:
+
+    <wh>/events/<batch_id>.parquet            accepted events, normalised, in line order
+    <wh>/events_rejected/<batch_id>.parquet   rejected events with reason, detail and raw line
+
+`batch_id` is derived from the file's sha256; a file whose sha256 is already committed (by an
+earlier `events` batch) is not read again and writes nothing: its committed counts are reported.
+
+Normalisation (one wide table, columns in EVENTS_COLUMNS, NULL where a type has no such field):
+- times: ISO-8601 with offset or `Z`; without offset = Asia/Shanghai local time (R1); or epoch
+  milliseconds (JSON integer) → naive UTC `TIMESTAMP` (microseconds; more digits are truncated).
+- money (price, voucher, amount): exact `Decimal` (JSON numbers are parsed with
+  `parse_float=Decimal`, or a decimal string), at most 2 decimals, never negative. unit_price: at
+  most 6 decimals.
+- billing_item: matched by `reference.item_key` (spaces removed, ASCII `()` = full-width `（）`)
+  against `ref_billing_item_keys`, stored with the canonical spelling.
+- pack_purchase defaults: effective_at = purchased_at; expires_at = effective_at + 1 calendar year,
+  the same wall-clock instant in Asia/Shanghai (29 Feb → 28 Feb, like SQL `+ INTERVAL 1 YEAR`).
+  price stays NULL when absent (the list price is resolved at rating, R12) but a list price must
+  exist for the item, size and purchase date, else the event is rejected `no_list_price`.
+- pack_refund: owner_uin is filled in from the purchase (if the event gives one it must match).
+- uin-like ids (owner_uin, pack_id, order_id) are strings; JSON integers are accepted and kept
+  as their decimal digits.
+
+Keys: event_key is pack_id (pack_purchase, pack_refund), order_id (qps_purchase), else a hash of
+the normalised content. (event_type, event_key) is unique among accepted events: the same key
+with the same normalised content is a duplicate (counted, not stored again); with different
+content it is rejected as `conflict` (the first accepted version stays).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import db
+from .paths import REFERENCE_DIR
+from .reference import item_key, load_reference
+from .warehouse import Warehouse
+
+BILLING_ZONE = ZoneInfo(db.BILLING_TZ)
+BATCH_KIND = "events"
+
+# The `events` table: column → DuckDB type (the rating stage builds an empty typed view from it).
+EVENTS_COLUMNS: dict[str, str] = {
+    "event_type": "VARCHAR",
+    "event_key": "VARCHAR",
+    "owner_uin": "VARCHAR",
+    "pack_id": "VARCHAR",
+    "order_id": "VARCHAR",
+    "billing_item": "VARCHAR",
+    "action": "VARCHAR",
+    "size": "BIGINT",
+    "price": "DECIMAL(18,2)",
+    "voucher": "DECIMAL(18,2)",
+    "purchased_at": "TIMESTAMP",
+    "effective_at": "TIMESTAMP",
+    "expires_at": "TIMESTAMP",
+    "requested_at": "TIMESTAMP",
+    "at": "TIMESTAMP",
+    "opened_at": "TIMESTAMP",
+    "from_ts": "TIMESTAMP",
+    "to_ts": "TIMESTAMP",
+    "enabled": "BOOLEAN",
+    "unit_price": "DECIMAL(18,6)",
+    "from_month": "VARCHAR",
+    "to_month": "VARCHAR",
+    "qps": "INTEGER",
+    "start_date": "DATE",
+    "end_date": "DATE",
+    "period": "VARCHAR",
+    "amount": "DECIMAL(18,2)",
+    "reason": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "batch_id": "VARCHAR",
+}
+
+# The `events_rejected` table.
+REJECTED_COLUMNS: dict[str, str] = {
+    "batch_id": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "reason": "VARCHAR",
+    "detail": "VARCHAR",
+    "raw": "VARCHAR",
+}
+
+EVENT_TYPES = (
+    "pack_purchase",
+    "pack_refund",
+    "postpaid",
+    "contract_price",
+    "qps_purchase",
+    "activation",
+    "account",
+    "top_up",
+    "suspension",
+)
+
+REJECT_REASONS = (
+    "unreadable",  # not UTF-8, not JSON, not an object, or the file's stream is corrupt
+    "unknown_type",  # `type` is not one of EVENT_TYPES
+    "unknown_field",  # a field the type does not have (a typo must not fall back to a default)
+    "missing_field",  # a required field absent or null
+    "bad_value",  # wrong JSON type, out of range, inconsistent (voucher > price, end < start…)
+    "bad_timestamp",  # unreadable time
+    "unknown_billing_item",
+    "unknown_action",  # qps_purchase: action not in ref_interfaces, or it has no QPS class
+    "no_list_price",  # pack_purchase without price and no list price for item/size/date (R12)
+    "conflict",  # same pack_id / order_id already accepted with different content
+    "unknown_pack",  # pack_refund of a pack_id never purchased (committed or earlier line)
+)
+
+SOURCE_COLUMNS = ("event_key", "source_file", "source_line", "batch_id")
+_KEYED_BY = {"pack_purchase": "pack_id", "pack_refund": "pack_id", "qps_purchase": "order_id"}
+
+_MONEY_MAX = Decimal(10) ** 16  # DECIMAL(18,2)
+_UNIT_PRICE_MAX = Decimal(10) ** 12  # DECIMAL(18,6)
+_INT32_MAX = 2**31 - 1
+_INT64_MAX = 2**63 - 1
+_EPOCH_MS_MAX = 253402300799999  # 9999-12-31T23:59:59.999Z
+
+
+class EventError(ValueError):
+    """An event that cannot be accepted: `reason` is one of REJECT_REASONS."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class EventsResult:
+    """What one `load_events` run did. `read = accepted + duplicates + rejected`."""
+
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def add(self, counts: dict[str, Any]) -> None:
+        self.read += counts["read"]
+        self.accepted += counts["accepted"]
+        self.duplicates += counts["duplicates"]
+        self.rejected += counts["rejected"]
+        for reason, n in counts["rejected_by_reason"].items():
+            self.rejected_by_reason[reason] = self.rejected_by_reason.get(reason, 0) + n
+        self.rejected_by_reason = dict(sorted(self.rejected_by_reason.items()))
+
+
+# --------------------------------------------------------------------------------------------
+# Field parsers: JSON value → normalised Python value, or EventError.
+# --------------------------------------------------------------------------------------------
+
+_TS_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONEY_STR_RE = re.compile(r"^\d+(\.\d+)?$")
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | Decimal):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def parse_timestamp(value: Any, name: str = "timestamp") -> datetime:
+    """A time as the call logs give it → naive UTC datetime (microseconds)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= _EPOCH_MS_MAX:
+            raise EventError("bad_timestamp", f"{name}: epoch milliseconds {value} out of range")
+        return datetime(1970, 1, 1) + timedelta(milliseconds=value)
+    if not isinstance(value, str):
+        raise EventError(
+            "bad_timestamp",
+            f"{name}: expected an ISO-8601 string or epoch milliseconds, got {_type_name(value)}",
+        )
+    m = _TS_RE.match(value.strip())
+    if not m:
+        raise EventError("bad_timestamp", f"{name}: {value!r} is not an ISO-8601 time")
+    year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+    second = int(m.group(6) or 0)
+    micro = int((m.group(7) or "").ljust(6, "0")[:6] or 0)
+    offset = m.group(8)
+    if offset is None:
+        tz: Any = BILLING_ZONE  # no offset: billing time zone (R1)
+    elif offset in ("Z", "z"):
+        tz = UTC
+    else:
+        digits = offset[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        if hours > 23 or minutes > 59:
+            raise EventError("bad_timestamp", f"{name}: {value!r} has a bad UTC offset")
+        delta = timedelta(hours=hours, minutes=minutes)
+        tz = timezone(-delta if offset[0] == "-" else delta)
+    try:
+        local = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+        utc = local.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError) as exc:
+        raise EventError("bad_timestamp", f"{name}: {value!r}: {exc}") from None
+    if utc.year < 1970:
+        raise EventError("bad_timestamp", f"{name}: {value!r} is before 1970")
+    return utc
+
+
+def add_one_year(utc: datetime) -> datetime:
+    """The same Asia/Shanghai wall-clock instant one calendar year later (29 Feb → 28 Feb)."""
+    local = utc.replace(tzinfo=UTC).astimezone(BILLING_ZONE)
+    year = local.year + 1
+    try:
+        later = local.replace(year=year)
+    except ValueError:  # 29 Feb
+        later = local.replace(year=year, day=28)
+    return later.astimezone(UTC).replace(tzinfo=None)
+
+
+def billing_date(utc: datetime) -> date:
+    """The Asia/Shanghai calendar date of a naive UTC time (which reference version applies)."""
+    return utc.replace(tzinfo=UTC).astimezone(BILLING_ZONE).date()
+
+
+def _parse_id(value: Any, name: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise EventError("bad_value", f"{name}: negative number {value}")
+        return str(value)
+    if not isinstance(value, str):
+        raise EventError("bad_value", f"{name}: expected a string, got {_type_name(value)}")
+    if not value.strip():
+        raise EventError("bad_value", f"{name}: empty")
+    return value
+
+
+def _parse_decimal(value: Any, name: str, places: int, limit: Decimal) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise EventError("bad_value", f"{name}: expected a number, got {_type_name(value)}")
+    if isinstance(value, str):
+        if not _MONEY_STR_RE.match(value.strip()):
+            raise EventError("bad_value", f"{name}: {value!r} is not a decimal number")
+        value = Decimal(value.strip())
+    number = Decimal(value)
+    if not number.is_finite():
+        raise EventError("bad_value", f"{name}: {value} is not finite")
+    quantum = Decimal(1).scaleb(-places)
+    try:
+        exact = number.quantize(quantum)
+    except InvalidOperation:
+        raise EventError("bad_value", f"{name}: {value} is out of range") from None
+    if exact != number:
+        raise EventError("bad_value", f"{name}: {value} has more than {places} decimals")
+    if exact < 0:
+        raise EventError("bad_value", f"{name}: {value} is negative")
+    if exact >= limit:
+        raise EventError("bad_value", f"{name}: {value} is out of range")
+    return exact + 0  # drop a negative zero's sign
+
+
+def _parse_money(value: Any, name: str) -> Decimal:
+    return _parse_decimal(value, name, 2, _MONEY_MAX)
+
+
+def _parse_unit_price(value: Any, name: str) -> Decimal:
+    return _parse_decimal(value, name, 6, _UNIT_PRICE_MAX)
+
+
+def _parse_int(value: Any, name: str, *, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            value = int(value)  # 1000.0 → 1000
+        else:
+            raise EventError("bad_value", f"{name}: expected an integer, got {value!r}")
+    if not minimum <= value <= maximum:
+        raise EventError("bad_value", f"{name}: {value} is out of range [{minimum}, {maximum}]")
+    return value
+
+
+def _parse_size(value: Any, name: str) -> int:
+    return _parse_int(value, name, minimum=1, maximum=_INT64_MAX)
+
+
+def _parse_qps(value: Any, name: str) -> int:
+    return _parse_int(value, name, minimum=1, maximum=_INT32_MAX)
+
+
+def _parse_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise EventError("bad_value", f"{name}: expected true or false, got {value!r}")
+    return value
+
+
+def _parse_date(value: Any, name: str) -> date:
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise EventError("bad_value", f"{name}: expected a YYYY-MM-DD date, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise EventError("bad_value", f"{name}: {value!r}: {exc}") from None
+
+
+def _parse_month(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not _MONTH_RE.match(value):
+        raise EventError("bad_value", f"{name}: expected a YYYY-MM month, got {value!r}")
+    return value
+
+
+def _parse_period(value: Any, name: str) -> str:
+    if value not in ("day", "month"):
+        raise EventError("bad_value", f"{name}: expected 'day' or 'month', got {value!r}")
+    return value
+
+
+def _parse_reason(value: Any, name: str) -> str:
+    # Suspensions for arrears are computed (R23); the only event reason is a violation (R20, R24).
+    if value != "violation":
+        raise EventError("bad_value", f"{name}: expected 'violation', got {value!r}")
+    return value
+
+
+def _parse_str(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise EventError("bad_value", f"{name}: expected a non-empty string, got {value!r}")
+    return value
+
+
+Parser = Callable[[Any, str], Any]
+
+# type → [(JSON field, column, parser, required)]
+FIELDS: dict[str, list[tuple[str, str, Parser, bool]]] = {
+    "pack_purchase": [
+        ("pack_id", "pack_id", _parse_id, True),
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("billing_item", "billing_item", _parse_str, True),
+        ("size", "size", _parse_size, True),
+        ("purchased_at", "purchased_at", parse_timestamp, True),
+        ("price", "price", _parse_money, False),
+        ("effective_at", "effective_at", parse_timestamp, False),
+        ("expires_at", "expires_at", parse_timestamp, False),
+        ("voucher", "voucher", _parse_money, False),
+    ],
+    "pack_refund": [
+        ("pack_id", "pack_id", _parse_id, True),
+        ("requested_at", "requested_at", parse_timestamp, True),
+        ("owner_uin", "owner_uin", _parse_id, False),  # checked against the purchase
+    ],
+    "postpaid": [
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("enabled", "enabled", _parse_bool, True),
+        ("at", "at", parse_timestamp, True),
+    ],
+    "contract_price": [
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("billing_item", "billing_item", _parse_str, True),
+        ("unit_price", "unit_price", _parse_unit_price, True),
+        ("from_month", "from_month", _parse_month, True),
+        ("to_month", "to_month", _parse_month, False),
+    ],
+    "qps_purchase": [
+        ("order_id", "order_id", _parse_id, True),
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("action", "action", _parse_str, True),
+        ("qps", "qps", _parse_qps, True),
+        ("start_date", "start_date", _parse_date, True),
+        ("end_date", "end_date", _parse_date, True),
+        ("period", "period", _parse_period, True),
+        ("purchased_at", "purchased_at", parse_timestamp, True),
+    ],
+    "activation": [
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("billing_item", "billing_item", _parse_str, True),
+        ("at", "at", parse_timestamp, True),
+    ],
+    "account": [
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("opened_at", "opened_at", parse_timestamp, True),
+    ],
+    "top_up": [
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("amount", "amount", _parse_money, True),
+        ("at", "at", parse_timestamp, True),
+    ],
+    "suspension": [
+        ("owner_uin", "owner_uin", _parse_id, True),
+        ("reason", "reason", _parse_reason, True),
+        ("from", "from_ts", parse_timestamp, True),
+        ("to", "to_ts", parse_timestamp, False),
+    ],
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data the validation needs.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EventReference:
+    """The reference facts events are checked against (from `ref_*` tables)."""
+
+    item_keys: dict[str, str]  # item_key(spelling) → canonical billing_item
+    # (billing_item, size) → [(valid_from, list_price or None)] sorted by valid_from
+    pack_prices: dict[tuple[str, int], list[tuple[date, Decimal | None]]]
+    # action → [(valid_from, qps_class or None)] sorted by valid_from
+    interfaces: dict[str, list[tuple[date, str | None]]]
+
+    @classmethod
+    def load(cls, ref_dir: Path = REFERENCE_DIR) -> EventReference:
+        con = db.connect()
+        try:
+            load_reference(con, ref_dir)
+            item_keys = dict(
+                con.execute("SELECT item_key, billing_item FROM ref_billing_item_keys").fetchall()
+            )
+            prices: dict[tuple[str, int], list[tuple[date, Decimal | None]]] = {}
+            for item, size, price, valid_from in con.execute(
+                "SELECT billing_item, size, list_price, valid_from FROM ref_pack_prices "
+                "WHERE size IS NOT NULL ORDER BY billing_item, size, valid_from"
+            ).fetchall():
+                prices.setdefault((item, size), []).append((valid_from or date.min, price))
+            interfaces: dict[str, list[tuple[date, str | None]]] = {}
+            for action, qps_class, valid_from in con.execute(
+                "SELECT action, qps_class, valid_from FROM ref_interfaces "
+                "WHERE action IS NOT NULL ORDER BY action, valid_from"
+            ).fetchall():
+                qps_class = (qps_class or "").strip() or None
+                interfaces.setdefault(action, []).append((valid_from or date.min, qps_class))
+        finally:
+            con.close()
+        return cls(item_keys=item_keys, pack_prices=prices, interfaces=interfaces)
+
+    def billing_item(self, spelling: str) -> str:
+        canonical = self.item_keys.get(item_key(spelling))
+        if canonical is None:
+            raise EventError("unknown_billing_item", f"billing_item {spelling!r} is not in the reference")
+        return canonical
+
+    def list_price(self, billing_item: str, size: int, on: date) -> Decimal | None:
+        """The list price of a pack (R12) valid on `on`; None when there is none (or 联系商务)."""
+        current = None
+        for valid_from, price in self.pack_prices.get((billing_item, size), []):
+            if valid_from <= on:
+                current = price
+        return current
+
+    def qps_class(self, action: str, on: date) -> str:
+        versions = self.interfaces.get(action)
+        if not versions:
+            raise EventError("unknown_action", f"action {action!r} is not in the reference")
+        current = [qps_class for valid_from, qps_class in versions if valid_from <= on]
+        if not current:
+            raise EventError("unknown_action", f"action {action!r} is not valid on {on}")
+        if current[-1] is None:
+            raise EventError("unknown_action", f"action {action!r} has no QPS add-on class (R21)")
+        return current[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# One event: JSON object → normalised row.
+# --------------------------------------------------------------------------------------------
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise EventError("bad_value", f"field {key!r} appears twice")
+        obj[key] = value
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise EventError("bad_value", f"{name} is not a number")
+
+
+def parse_line(text: str) -> dict[str, Any]:
+    """A JSON Lines line → the event object (Decimal for JSON fractions)."""
+    try:
+        obj = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_no_duplicate_keys,
+        )
+    except EventError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise EventError("unreadable", f"not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise EventError("unreadable", f"expected a JSON object, got {_type_name(obj)}")
+    return obj
+
+
+def normalise(obj: dict[str, Any], ref: EventReference) -> dict[str, Any]:
+    """Validate one event and return its normalised columns (no source/key columns yet)."""
+    if obj.get("type") is None:
+        raise EventError("missing_field", "type")
+    event_type = obj["type"]
+    if not isinstance(event_type, str) or event_type not in FIELDS:
+        raise EventError("unknown_type", f"type {event_type!r} is not one of {', '.join(EVENT_TYPES)}")
+    spec = FIELDS[event_type]
+    known = {name for name, _, _, _ in spec} | {"type"}
+    unknown = sorted(set(obj) - known)
+    if unknown:
+        raise EventError("unknown_field", f"{event_type} has no field {', '.join(map(repr, unknown))}")
+    missing = [name for name, _, _, required in spec if required and obj.get(name) is None]
+    if missing:
+        raise EventError("missing_field", ", ".join(missing))
+
+    row: dict[str, Any] = dict.fromkeys(EVENTS_COLUMNS)
+    row["event_type"] = event_type
+    for name, column, parser, _ in spec:
+        if obj.get(name) is not None:  # null = absent
+            row[column] = parser(obj[name], name)
+    if row["billing_item"] is not None:
+        row["billing_item"] = ref.billing_item(row["billing_item"])
+    _CHECKS[event_type](row, ref)
+    return row
+
+
+def _check_pack_purchase(row: dict[str, Any], ref: EventReference) -> None:
+    if row["effective_at"] is None:
+        row["effective_at"] = row["purchased_at"]
+    if row["expires_at"] is None:
+        try:
+            row["expires_at"] = add_one_year(row["effective_at"])
+        except (ValueError, OverflowError):
+            raise EventError("bad_timestamp", "effective_at + 1 year is out of range") from None
+    if row["expires_at"] <= row["effective_at"]:
+        raise EventError("bad_value", "expires_at must be after effective_at")
+    price = row["price"]
+    if price is None:
+        price = ref.list_price(row["billing_item"], row["size"], billing_date(row["purchased_at"]))
+        if price is None:
+            raise EventError(
+                "no_list_price",
+                f"no price given and {row['billing_item']} has no list price for size "
+                f"{row['size']} on {billing_date(row['purchased_at'])} (R12)",
+            )
+    if row["voucher"] is not None and row["voucher"] > price:
+        raise EventError("bad_value", f"voucher {row['voucher']} exceeds the price {price}")
+
+
+def _check_contract_price(row: dict[str, Any], ref: EventReference) -> None:
+    if row["to_month"] is not None and row["to_month"] < row["from_month"]:
+        raise EventError("bad_value", "to_month is before from_month")
+
+
+def _check_qps_purchase(row: dict[str, Any], ref: EventReference) -> None:
+    ref.qps_class(row["action"], billing_date(row["purchased_at"]))
+    if row["end_date"] < row["start_date"]:
+        raise EventError("bad_value", "end_date is before start_date")
+
+
+def _check_suspension(row: dict[str, Any], ref: EventReference) -> None:
+    if row["to_ts"] is not None and row["to_ts"] <= row["from_ts"]:
+        raise EventError("bad_value", "to must be after from")
+
+
+def _check_top_up(row: dict[str, Any], ref: EventReference) -> None:
+    if row["amount"] == 0:
+        raise EventError("bad_value", "amount must be positive")
+
+
+def _no_check(row: dict[str, Any], ref: EventReference) -> None:
+    return None
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any], EventReference], None]] = {
+    "pack_purchase": _check_pack_purchase,
+    "pack_refund": _no_check,  # the pack is checked against what was accepted (unknown_pack)
+    "postpaid": _no_check,
+    "contract_price": _check_contract_price,
+    "qps_purchase": _check_qps_purchase,
+    "activation": _no_check,
+    "account": _no_check,
+    "top_up": _check_top_up,
+    "suspension": _check_suspension,
+}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def content_of(row: dict[str, Any]) -> str:
+    """The normalised content of an event (source and key columns excluded), as canonical JSON."""
+    content = {
+        name: _json_value(_normalise_scale(name, row.get(name)))
+        for name in EVENTS_COLUMNS
+        if name not in SOURCE_COLUMNS
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _normalise_scale(name: str, value: Any) -> Any:
+    if isinstance(value, Decimal):
+        places = 6 if EVENTS_COLUMNS[name] == "DECIMAL(18,6)" else 2
+        return value.quantize(Decimal(1).scaleb(-places))
+    return value
+
+
+def event_key(row: dict[str, Any]) -> str:
+    """pack_id / order_id, else a hash of the normalised content."""
+    key_column = _KEYED_BY.get(row["event_type"])
+    if key_column is not None:
+        return row[key_column]
+    return hashlib.sha256(content_of(row).encode("utf-8")).hexdigest()[:32]
+
+
+# --------------------------------------------------------------------------------------------
+# Files.
+# --------------------------------------------------------------------------------------------
+
+
+def _is_events_file(path: Path) -> bool:
+    return path.name.endswith((".jsonl", ".jsonl.gz"))
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files to read: each file as given, each folder's `.jsonl[.gz]` files recursively, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.extend(sorted(p.resolve() for p in path.rglob("*") if p.is_file() and _is_events_file(p)))
+        elif path.is_file():
+            files.append(path.resolve())
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return files
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes | None, str | None]]:
+    """(line number, bytes, None) per line; (n, None, error) once if the stream breaks."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    number = 0
+    try:
+        with opener(path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):  # noqa: B007
+                yield number, line, None
+    except (OSError, EOFError, zlib.error) as exc:
+        yield number + 1, None, f"file cannot be read past line {number}: {exc}"
+
+
+# --------------------------------------------------------------------------------------------
+# Committed state and writing.
+# --------------------------------------------------------------------------------------------
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DATE": pa.date32(),
+    "DECIMAL(18,2)": pa.decimal128(18, 2),
+    "DECIMAL(18,6)": pa.decimal128(18, 6),
+}
+
+
+def arrow_schema(columns: dict[str, str]) -> pa.Schema:
+    return pa.schema([pa.field(name, _ARROW_TYPES[typ]) for name, typ in columns.items()])
+
+
+EVENTS_SCHEMA = arrow_schema(EVENTS_COLUMNS)
+REJECTED_SCHEMA = arrow_schema(REJECTED_COLUMNS)
+
+
+def _write_parquet(rows: list[dict[str, Any]], schema: pa.Schema, path: Path) -> None:
+    table = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
+
+
+@dataclass
+class _State:
+    """Accepted events so far: (event_type, event_key) → content, and pack owners."""
+
+    contents: dict[tuple[str, str], str] = field(default_factory=dict)
+    pack_owner: dict[str, str] = field(default_factory=dict)
+
+    def accept(self, row: dict[str, Any], content: str) -> None:
+        self.contents[(row["event_type"], row["event_key"])] = content
+        if row["event_type"] == "pack_purchase":
+            self.pack_owner[row["pack_id"]] = row["owner_uin"]
+
+
+def _committed_state(wh: Warehouse) -> _State:
+    state = _State()
+    for path in wh.files("events"):
+        for row in pq.read_table(path, schema=EVENTS_SCHEMA).to_pylist():
+            state.accept(row, content_of(row))
+    return state
+
+
+def _committed_events_sources(wh: Warehouse) -> dict[str, dict[str, Any]]:
+    """sha256 → {source, batch_id, counts} of files already loaded by an `events` batch."""
+    found: dict[str, dict[str, Any]] = {}
+    for record in wh.commits():
+        if record.get("kind") != BATCH_KIND:
+            continue
+        for src in record.get("sources", []):
+            found.setdefault(
+                src["sha256"],
+                {**src, "batch_id": record["batch_id"], "counts": record.get("counts", {})},
+            )
+    return found
+
+
+def batch_id_for(sha256: str) -> str:
+    return f"ev-{sha256[:20]}"
+
+
+def _empty_counts() -> dict[str, Any]:
+    return {"read": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "rejected_by_reason": {}}
+
+
+def _load_file(
+    wh: Warehouse, path: Path, sha256: str, ref: EventReference, state: _State
+) -> dict[str, Any]:
+    """Validate one file and commit it as one batch; returns its counts."""
+    batch_id = batch_id_for(sha256)
+    source_file = str(path)
+    counts = _empty_counts()
+    accepted: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+
+    def reject(line_no: int, reason: str, detail: str, raw: str) -> None:
+        rejected.append(
+            {
+                "batch_id": batch_id,
+                "source_file": source_file,
+                "source_line": line_no,
+                "reason": reason,
+                "detail": detail,
+                "raw": raw,
+            }
+        )
+        by_reason = counts["rejected_by_reason"]
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+
+    for line_no, data, error in _lines(path):
+        if error is not None:
+            counts["read"] += 1
+            reject(line_no, "unreadable", error, "")
+            break
+        assert data is not None
+        raw = data.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
+        if line_no == 1:
+            raw = raw.removeprefix("\ufeff")
+            data = data.removeprefix(b"\xef\xbb\xbf")
+        if not data.strip():
+            continue  # a blank line is not a record
+        counts["read"] += 1
+        try:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise EventError("unreadable", f"not UTF-8: {exc}") from None
+            row = normalise(parse_line(text.strip()), ref)
+            row["event_key"] = event_key(row)
+            if row["event_type"] == "pack_refund":
+                owner = state.pack_owner.get(row["pack_id"])
+                if owner is None:
+                    raise EventError("unknown_pack", f"pack_id {row['pack_id']!r} was never purchased")
+                if row["owner_uin"] is not None and row["owner_uin"] != owner:
+                    raise EventError(
+                        "bad_value", f"owner_uin {row['owner_uin']!r} does not own pack {row['pack_id']!r}"
+                    )
+                row["owner_uin"] = owner
+            content = content_of(row)
+            seen = state.contents.get((row["event_type"], row["event_key"]))
+            if seen is not None:
+                if seen == content:
+                    counts["duplicates"] += 1
+                    continue
+                key_name = _KEYED_BY.get(row["event_type"], "event_key")
+                raise EventError(
+                    "conflict",
+                    f"{row['event_type']} {key_name} {row['event_key']!r} was already accepted "
+                    f"with different content",
+                )
+        except EventError as exc:
+            reject(line_no, exc.reason, exc.detail, raw)
+            continue
+        row["source_file"] = source_file
+        row["source_line"] = line_no
+        row["batch_id"] = batch_id
+        accepted.append(row)
+        state.accept(row, content)
+
+    counts["accepted"] = len(accepted)
+    counts["rejected"] = len(rejected)
+    counts["rejected_by_reason"] = dict(sorted(counts["rejected_by_reason"].items()))
+    batch = wh.begin(batch_id, BATCH_KIND)
+    if accepted:
+        _write_parquet(accepted, EVENTS_SCHEMA, batch.path(f"events/{batch_id}.parquet"))
+    if rejected:
+        _write_parquet(rejected, REJECTED_SCHEMA, batch.path(f"events_rejected/{batch_id}.parquet"))
+    source = {"path": source_file, "sha256": sha256, "bytes": path.stat().st_size}
+    wh.commit(batch, sources=[source], counts=counts)
+    return counts
+
+
+def _progress_message(entry: dict[str, Any]) -> str:
+    counts = (
+        f"read {entry['read']}, accepted {entry['accepted']}, duplicates {entry['duplicates']}, "
+        f"rejected {entry['rejected']}"
+    )
+    if entry["status"] == "already_loaded":
+        return f"events {entry['path']}: already loaded as {entry['batch_id']} ({counts})"
+    return f"events {entry['path']}: batch {entry['batch_id']} ({counts})"
+
+
+def load_events(
+    warehouse: Path,
+    paths: list[Path],
+    *,
+    progress: Callable[[str], None] | None = None,
+    reference_dir: Path | None = None,
+) -> EventsResult:
+    """Load account-event files into the warehouse (one committed batch per new file).
+
+    `progress`, if given, is called with a one-line message once each file is done. `reference_dir` defaults to the project's `reference/` folder.
+    """
+    files = expand_paths(list(paths))
+    wh = Warehouse(warehouse)
+    result = EventsResult()
+    ref: EventReference | None = None
+    with wh.writer():
+        committed = _committed_events_sources(wh)
+        state: _State | None = None
+        for path in files:
+            sha256 = file_sha256(path)
+            if sha256 in committed:
+                # Already loaded: nothing is written; every record of it counts as a duplicate.
+                first = committed[sha256]
+                earlier = first.get("counts") or _empty_counts()
+                counts = {**_empty_counts(), "read": earlier.get("read", 0), "duplicates": earlier.get("read", 0)}
+                entry = {
+                    "path": str(path),
+                    "sha256": sha256,
+                    "batch_id": first["batch_id"],
+                    "status": "already_loaded",
+                    **counts,
+                    "committed_counts": earlier,
+                }
+            else:
+                if ref is None:
+                    ref = EventReference.load(reference_dir or REFERENCE_DIR)
+                if state is None:
+                    state = _committed_state(wh)
+                counts = _load_file(wh, path, sha256, ref, state)
+                committed[sha256] = {"batch_id": batch_id_for(sha256), "counts": counts}
+                entry = {
+                    "path": str(path),
+                    "sha256": sha256,
+                    "batch_id": batch_id_for(sha256),
+                    "status": "loaded",
+                    **counts,
+                }
+            result.add(counts)
+            result.files.append(entry)
+            if progress is not None:
+                progress(_progress_message(entry))
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Reading back (for the rating stage and `ocrbill sql`).
+# --------------------------------------------------------------------------------------------
+
+
+def _empty_select(columns: dict[str, str]) -> str:
+    cols = ", ".join(f'CAST(NULL AS {typ}) AS "{name}"' for name, typ in columns.items())
+    return f"SELECT {cols} WHERE false"
+
+
+def create_views(con: Any, warehouse: Path) -> None:
+    """Create views `events` and `events_rejected` over the committed files (typed, maybe empty)."""
+    wh = Warehouse(warehouse)
+    for table, columns in (("events", EVENTS_COLUMNS), ("events_rejected", REJECTED_COLUMNS)):
+        files = [str(p) for p in wh.files(table)]
+        if files:
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            cols = ", ".join(f'CAST("{name}" AS {typ}) AS "{name}"' for name, typ in columns.items())
+            query = f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
+        else:
+            query = _empty_select(columns)
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS {query}")

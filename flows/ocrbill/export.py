@@ -1,0 +1,138 @@
+"""Export a rated month to `<warehouse>/exports/YYYY-MM/` as CSV and Parquet, atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .paths import sql_text
+from .rate import check_month, rate_month
+from .warehouse import Warehouse, write_atomic
+
+EXPORT_TABLES = ("bill_lines", "bill_summary", "pack_balances", "focus")
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+_FORMULA_START = "^[=+\\-@\t\r]"
+
+
+def _safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SELECT over `table` whose text cells cannot start a spreadsheet formula."""
+    cols = []
+    for name, typ in con.execute(f"SELECT column_name, data_type FROM (DESCRIBE {table})").fetchall():
+        quoted = f'"{name}"'
+        if typ == "VARCHAR":
+            cols.append(
+                f"CASE WHEN regexp_matches({quoted}, '{_FORMULA_START}') "
+                f"THEN '''' || {quoted} ELSE {quoted} END AS {quoted}"
+            )
+        else:
+            cols.append(quoted)
+    return f"SELECT {', '.join(cols)} FROM {table}"
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell value that a spreadsheet will not run as a formula (text gets a leading quote)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for the run report: decimals as strings, so money stays exact."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def run_report(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month: str) -> dict[str, Any]:
+    """Totals and listed issues of the month's run (spec §3 run report)."""
+    totals: dict[str, int] = {"read": 0, "accepted": 0, "duplicates": 0, "conflicts": 0, "quarantined": 0}
+    for record in warehouse.commits():
+        if record["kind"] == "calls":
+            for key in totals:
+                totals[key] += int(record["counts"].get(key, 0))
+    issues: dict[str, list[dict[str, Any]]] = {}
+    for kind, key, records, detail in con.execute(sql_text("report_issues")).fetchall():
+        issues.setdefault(kind, []).append({"key": key, "records": int(records), "detail": detail})
+    lines, amount = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM bill_lines").fetchone()
+    accounts = con.execute("SELECT count(*) FROM bill_summary").fetchone()[0]
+    return {
+        "billing_month": month,
+        "ingest": totals,
+        "ingest_reconciles": totals["read"]
+        == totals["accepted"] + totals["duplicates"] + totals["quarantined"],
+        "bill": {"accounts": accounts, "lines": lines, "total_amount": amount},
+        "issues": issues,
+    }
+
+
+def export_month(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month: str) -> Path:
+    """Write the month's tables and run report; the folder is replaced whole or not at all."""
+    check_month(month)
+    exports = warehouse.root / "exports"
+    final = exports / month
+    staging = exports / f".staging-{month}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    for table in EXPORT_TABLES:
+        con.execute(f"COPY ({_safe_select(con, table)}) TO ? (FORMAT csv, HEADER true)", [str(staging / f"{table}.csv")])
+        con.execute(f"COPY (SELECT * FROM {table}) TO ? (FORMAT parquet)", [str(staging / f"{table}.parquet")])
+    report = run_report(con, warehouse, month)
+    body = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
+    write_atomic(staging / "run_report.json", (body + "\n").encode("utf-8"))
+    # Swap: the old folder is moved aside first so a crash leaves either export whole.
+    old = exports / f".old-{month}"
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+@dataclass
+class BillResult:
+    """What `ocrbill bill` did: where the exports are and the month's totals."""
+
+    month: str
+    export_dir: Path
+    accounts: int
+    lines: int
+    total_amount: Decimal
+    summary_rows: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "export_dir": str(self.export_dir),
+            "accounts": self.accounts,
+            "lines": self.lines,
+            "total_amount": str(self.total_amount),
+        }
+
+
+def bill_month(warehouse: Path, month: str, progress: Callable[[str], None] | None = None) -> BillResult:
+    """Rate `month` from the committed warehouse and export it."""
+    wh = Warehouse(warehouse)
+    con = rate_month(warehouse, month, progress)
+    try:
+        if progress:
+            progress(f"exporting {month}")
+        out = export_month(con, wh, month)
+        lines, total = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM bill_lines").fetchone()
+        summary = con.execute("SELECT * FROM bill_summary ORDER BY total_amount DESC, owner_uin").fetchall()
+        names = [d[0] for d in con.description]
+        rows = [{k: str(v) for k, v in zip(names, row, strict=True)} for row in summary]
+    finally:
+        con.close()
+    return BillResult(month, out, len(rows), lines, Decimal(total), rows)

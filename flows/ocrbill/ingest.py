@@ -1,0 +1,348 @@
+"""`ocrbill ingest`: call logs (spec §1.1) → warehouse tables `calls`, `quarantine`, `duplicates`.
+
+Exactly-once ingestion. Each input file is one batch (one commit of the warehouse log):
+
+1. its sha256 names the batch (`ingest-<sha256[:32]>`), so the same bytes always make the same
+   batch and the same file names;
+2. `sql/stg_calls.sql` reads, parses and validates every line in one DuckDB pass into the temp
+   table `ingest_stg` (JSONL through `ingest_jsonl_records.sql`, CSV through
+   `ingest_csv_records.sql`, both over the raw lines of `ingest_raw_lines.sql`);
+3. `sql/ingest_duplicates.sql` finds the valid records whose request_id is already committed
+   (anti-join against the committed `calls`) or appeared on an earlier line of the file;
+4. the batch is staged (`calls/billing_month=YYYY-MM/<batch>.parquet`, `quarantine/<batch>.parquet`,
+   `duplicates/<batch>.parquet`) and committed; a crash before the commit record leaves the
+   warehouse as it was (warehouse.recover removes the leftovers).
+
+A file whose sha256 is already committed is classified and reported the same way (its good
+records all come out as duplicates) but nothing is written.
+
+Choices the spec leaves open (documented here and in the SQL):
+- blank (whitespace-only) lines are not records: they are neither read nor quarantined;
+- tickets on an action that is not billed per ticket (R4a) → `bad_value`; an empty list there is
+  ignored; string fields are trimmed and an empty string counts as absent;
+- JSON numbers are accepted for ids (their text); a digit string is epoch milliseconds in JSON as
+  in CSV; a timestamp outside 2000..2099 is `bad_timestamp` (catches epoch seconds);
+- the first failing check names the reason (order in stg_calls.sql);
+- CSV records are one per physical line; for CSV, `raw` is that line;
+- within a file only valid records claim a request_id; a quarantined line does not;
+- `unknown_error_codes` counts the accepted records whose error code is not in the reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .db import connect
+from .paths import REFERENCE_DIR, sql_text
+from .reference import load_reference
+from .warehouse import Warehouse
+
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".csv": "csv",
+    ".csv.gz": "csv",
+}
+
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_COUNT_KEYS = ("read", "accepted", "duplicates", "conflicts", "quarantined")
+
+
+class IngestError(RuntimeError):
+    """An ingest run that cannot go ahead (e.g. an input path that does not exist)."""
+
+
+@dataclass
+class IngestResult:
+    """What one `ingest_paths` run read and did; for every run and every file
+    read = accepted + duplicates + quarantined (conflicts are among the duplicates)."""
+
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    unknown_error_codes: dict[str, int] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """JSON-able, the five counts first."""
+        data = asdict(self)
+        ordered = {key: data.pop(key) for key in _COUNT_KEYS}
+        ordered.update(data)
+        return ordered
+
+    def _add(self, counts: dict[str, Any]) -> None:
+        for key in _COUNT_KEYS:
+            setattr(self, key, getattr(self, key) + counts[key])
+        for attr in ("quarantined_by_reason", "unknown_error_codes"):
+            merged = getattr(self, attr)
+            for key, value in counts[attr].items():
+                merged[key] = merged.get(key, 0) + value
+            setattr(self, attr, dict(sorted(merged.items())))
+
+
+def file_format(path: Path) -> str | None:
+    """'jsonl', 'csv', or None for a file ingestion does not read."""
+    name = path.name.lower()
+    for suffix, fmt in FORMATS.items():
+        if name.endswith(suffix):
+            return fmt
+    return None
+
+
+def collect_files(paths: list[Path]) -> list[Path]:
+    """The files named by `paths`, directories expanded recursively and sorted by path."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise IngestError(f"input path does not exist: {path}")
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """sha256 hex digest and size of the file's bytes (as stored, compressed or not)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def batch_id_for(sha256: str) -> str:
+    """The batch of a source file: named by its content, so re-runs write the same names."""
+    return f"ingest-{sha256[:32]}"
+
+
+def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
+    load_reference(con, ref_dir)
+    con.execute(sql_text("ingest_dims"))
+    for name in ("ingest_path", "ingest_batch_id", "ingest_source_file", "ingest_month"):
+        con.execute(f"SET VARIABLE {name} = NULL::VARCHAR")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
+    """Read and validate the file named by `ingest_path` into `ingest_stg` (one pass)."""
+    con.execute("DROP TABLE IF EXISTS reject_errors")
+    con.execute("DROP TABLE IF EXISTS reject_scans")
+    # views bind their file when created: (re)create them once `ingest_path` is set
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines"))
+    adapter = "ingest_jsonl_records" if fmt == "jsonl" else "ingest_csv_records"
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_records AS " + sql_text(adapter))
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_stg AS " + sql_text("stg_calls"))
+    has_rejects = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'reject_errors'"
+    ).fetchone()[0] and con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+    if has_rejects:
+        _restore_rejected_lines(con)
+
+
+def _restore_rejected_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """Lines the CSV reader could not decode are missing from the row numbering: renumber the
+    lines after them and add them back as `unreadable` (rare path, all in SQL)."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE ingest_rejects AS
+        SELECT line AS source_line, any_value(csv_line) AS raw,
+               string_agg(DISTINCT error_type, ', ') AS detail
+        FROM reject_errors GROUP BY line
+        """
+    )
+    # reject j (1-based, by line) has `line - j` readable lines before it: a readable row k is
+    # physical line k + (number of rejects with line - j < k)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE ingest_stg AS
+        WITH gaps AS (
+            SELECT source_line - row_number() OVER (ORDER BY source_line) AS gap,
+                   row_number() OVER (ORDER BY source_line) AS j
+            FROM ingest_rejects
+        ), steps AS (SELECT gap, max(j) AS j FROM gaps GROUP BY gap)
+        SELECT s.* REPLACE (s.source_row + coalesce(steps.j, 0) AS source_line)
+        FROM ingest_stg AS s ASOF LEFT JOIN steps ON s.source_row > steps.gap
+        UNION ALL BY NAME
+        SELECT NULL::BIGINT AS source_row, source_line, 'unreadable' AS reason,
+               'line cannot be decoded: ' || detail AS detail, raw, false AS error_code_known
+        FROM ingest_rejects
+        """
+    )
+
+
+def _classify(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> dict[str, Any]:
+    """Find duplicates (`ingest_dups`) and count the file's outcome."""
+    committed = [str(p) for p in wh.files("calls")]
+    if committed:
+        con.execute("SET VARIABLE ingest_committed_files = ?", [committed])
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW ingest_committed_calls AS "
+            + sql_text("ingest_committed_calls")
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW ingest_committed_calls AS "
+            + sql_text("ingest_committed_calls_empty")
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_dups AS " + sql_text("ingest_duplicates"))
+    read, valid, quarantined = con.execute(
+        "SELECT count(*), count(*) FILTER (reason IS NULL), count(*) FILTER (reason IS NOT NULL)"
+        " FROM ingest_stg"
+    ).fetchone()
+    duplicates, conflicts = con.execute(
+        "SELECT count(*), count(*) FILTER (kind = 'conflict') FROM ingest_dups"
+    ).fetchone()
+    by_reason = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM ingest_stg WHERE reason IS NOT NULL"
+            " GROUP BY reason ORDER BY reason"
+        ).fetchall()
+    )
+    unknown_codes = dict(
+        con.execute(
+            "SELECT error_code, count(*) FROM ingest_stg"
+            " WHERE reason IS NULL AND NOT error_code_known"
+            " AND source_row NOT IN (SELECT source_row FROM ingest_dups)"
+            " GROUP BY error_code ORDER BY error_code"
+        ).fetchall()
+    )
+    months = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT billing_month FROM ingest_stg WHERE reason IS NULL"
+            " AND source_row NOT IN (SELECT source_row FROM ingest_dups) ORDER BY 1"
+        ).fetchall()
+    ]
+    accepted = valid - duplicates
+    assert read == accepted + duplicates + quarantined
+    return {
+        "read": read,
+        "accepted": accepted,
+        "duplicates": duplicates,
+        "conflicts": conflicts,
+        "quarantined": quarantined,
+        "quarantined_by_reason": by_reason,
+        "unknown_error_codes": unknown_codes,
+        "_months": months,
+    }
+
+
+def _copy(con: duckdb.DuckDBPyConnection, model: str, target: Path) -> None:
+    con.execute(
+        f"COPY ({sql_text(model)}) TO $target (FORMAT parquet, COMPRESSION zstd)",
+        {"target": str(target)},
+    )
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection,
+    wh: Warehouse,
+    batch_id: str,
+    source: dict[str, Any],
+    counts: dict[str, Any],
+) -> None:
+    batch = wh.begin(batch_id, "ingest")
+    for month in counts["_months"]:
+        if not _MONTH.match(month or ""):
+            raise IngestError(f"unexpected billing month {month!r}")
+        con.execute("SET VARIABLE ingest_month = ?", [month])
+        _copy(con, "ingest_calls", batch.path(f"calls/billing_month={month}/{batch_id}.parquet"))
+    if counts["quarantined"]:
+        _copy(con, "ingest_quarantine", batch.path(f"quarantine/{batch_id}.parquet"))
+    if counts["duplicates"]:
+        _copy(con, "ingest_duplicates_out", batch.path(f"duplicates/{batch_id}.parquet"))
+    record_counts = {k: v for k, v in counts.items() if not k.startswith("_")}
+    wh.commit(batch, sources=[source], counts=record_counts)
+
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> dict[str, Any]:
+    fmt = file_format(path)
+    source_file = str(path.resolve())
+    info: dict[str, Any] = {"path": source_file, "sha256": None, "batch_id": None}
+    if fmt is None:
+        info.update({key: 0 for key in _COUNT_KEYS})
+        info.update(
+            quarantined_by_reason={},
+            unknown_error_codes={},
+            skipped_reason="not a call log (.jsonl, .jsonl.gz, .csv, .csv.gz): ignored",
+        )
+        return info
+    sha256, size = sha256_file(path)
+    batch_id = batch_id_for(sha256)
+    info.update(sha256=sha256, batch_id=batch_id)
+    con.execute("SET VARIABLE ingest_path = ?", [source_file])
+    con.execute("SET VARIABLE ingest_source_file = ?", [source_file])
+    con.execute("SET VARIABLE ingest_batch_id = ?", [batch_id])
+    try:
+        _stage(con, fmt)
+    except duckdb.Error as exc:
+        raise IngestError(f"{source_file}: cannot read: {exc}") from exc
+    counts = _classify(con, wh)
+    earlier = wh.committed_sources().get(sha256)
+    if earlier is None:
+        source = {"path": source_file, "sha256": sha256, "bytes": size}
+        _write_batch(con, wh, batch_id, source, counts)
+        skipped = None
+    else:
+        skipped = f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written"
+    info.update({k: v for k, v in counts.items() if not k.startswith("_")})
+    info["skipped_reason"] = skipped
+    for table in ("ingest_stg", "ingest_dups"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return info
+
+
+def ingest_paths(
+    warehouse: Path,
+    paths: list[Path],
+    *,
+    progress: Callable[[str], None] | None = None,
+    reference_dir: Path | None = None,
+) -> IngestResult:
+    """Ingest call-log files and folders into `warehouse`, one committed batch per file.
+
+    Raises IngestError when a path does not exist or a file cannot be read at all. Records
+    that cannot be accepted never raise: they are quarantined or counted as duplicates.
+    """
+    files = collect_files([Path(p) for p in paths])
+    wh = Warehouse(warehouse)
+    result = IngestResult()
+    with wh.writer():
+        tmp = wh.root / "_staging" / "_duckdb_tmp"
+        con = connect(temp_dir=tmp)
+        try:
+            _setup(con, Path(reference_dir) if reference_dir is not None else REFERENCE_DIR)
+            for index, path in enumerate(files, 1):
+                info = _ingest_file(con, wh, path)
+                if info["sha256"] is not None:
+                    result._add(info)
+                per_file = {
+                    key: info[key]
+                    for key in ("path", "sha256", "batch_id", *_COUNT_KEYS, "skipped_reason")
+                }
+                result.files.append(per_file)
+                if progress is not None:
+                    note = f" ({info['skipped_reason']})" if info["skipped_reason"] else ""
+                    progress(
+                        f"[{index}/{len(files)}] {info['path']}: read {info['read']}, "
+                        f"accepted {info['accepted']}, duplicates {info['duplicates']} "
+                        f"(conflicts {info['conflicts']}), quarantined {info['quarantined']}{note}"
+                    )
+        finally:
+            con.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+    return result

@@ -1,0 +1,39 @@
+-- bill_lines: every charge of the month (spec §3).
+-- Grain: one row per charge: a `usage` row per (owner_uin, site, billing_item) with billable
+-- units, a `pack_purchase` row per pack bought in the month (R12, charged in the month of
+-- purchased_at at the price paid, else the list price).
+with
+
+params as (select * from stg_run_params),
+
+usage as (select * from int_usage),
+
+purchases as (
+    select
+        params.billing_month,
+        packs.owner_uin,
+        'domestic' as site,
+        packs.billing_item,
+        'pack_purchase' as charge_type,
+        packs.pack_id as ref_id,
+        0 as calls,
+        0 as billable_units,
+        0 as free_units,
+        0 as prepaid_units,
+        0 as postpaid_units,
+        cast(null as bigint) as tier_from,
+        cast(null as decimal(18, 6)) as unit_price,
+        cast(coalesce(packs.charged_price, 0) as decimal(18, 2)) as amount,
+        case when packs.charged_price is null then 'unpriced' else '' end as flags
+    from int_paid_packs as packs, params
+    where packs.purchased_at >= params.month_start and packs.purchased_at < params.month_end
+),
+
+final as (
+    select * from usage
+    union all
+    select * from purchases
+)
+
+select * from final
+order by owner_uin, charge_type, site, billing_item, ref_id

@@ -1,0 +1,93 @@
+-- ingest_csv_records: the records of a CSV call log with a header line, fields as text (spec §1.1).
+-- Grain: one row per non-blank line after the header.
+-- Each physical line is one record: fields are split on commas; a field may be quoted with "
+-- (commas and doubled quotes inside), but a record cannot span lines. Columns are found by
+-- header name (trimmed, case-insensitive, any order; unknown columns are ignored). A line whose
+-- quoting is broken or whose field count differs from the header's is unreadable.
+-- `tickets` is `;`-separated in CSV; it is rewritten as a JSON list text like the JSONL adapter's.
+
+with
+
+lines as (
+    select
+        source_row,
+        case when source_row = 1 then ltrim(line, chr(65279)) else line end as line
+    from ingest_raw_lines
+    where trim(coalesce(line, ''), ' \t') <> ''
+),
+
+split as (
+    select
+        source_row,
+        line,
+        case
+            when not contains(line, '"') then string_split(line, ',')
+            when regexp_full_match(line, '("(?:[^"]|"")*"|[^,"]*)(,("(?:[^"]|"")*"|[^,"]*))*')
+                then list_transform(
+                    regexp_extract_all(',' || line, ',("(?:[^"]|"")*"|[^,"]*)', 1),
+                    lambda f: case when starts_with(f, '"') then replace(f[2:-2], '""', '"') else f end
+                )
+        end as fields
+    from lines
+),
+
+header as (
+    select
+        source_row as header_row,
+        list_transform(fields, lambda f: lower(trim(f))) as names
+    from split
+    order by source_row
+    limit 1
+),
+
+positions as (
+    select
+        header_row,
+        len(names) as n_columns,
+        list_position(names, 'request_id') as p_request_id,
+        list_position(names, 'timestamp') as p_timestamp,
+        list_position(names, 'owner_uin') as p_owner_uin,
+        list_position(names, 'uin') as p_uin,
+        list_position(names, 'action') as p_action,
+        list_position(names, 'region') as p_region,
+        list_position(names, 'error_code') as p_error_code,
+        list_position(names, 'images_total') as p_images_total,
+        list_position(names, 'images_recognized') as p_images_recognized,
+        list_position(names, 'tickets') as p_tickets
+    from header
+),
+
+records as (
+    select
+        split.*,
+        positions.*,
+        split.fields is not null and len(split.fields) = positions.n_columns as readable
+    from split
+    cross join positions
+    where split.source_row > positions.header_row
+),
+
+final as (
+    select
+        source_row,
+        line as raw,
+        readable,
+        case
+            when fields is null then 'broken CSV quoting'
+            when not readable then printf('%d fields, the header has %d', len(fields), n_columns)
+        end as unreadable_detail,
+        case when readable then fields[p_request_id] end as request_id,
+        case when readable then fields[p_timestamp] end as timestamp,
+        case when readable then fields[p_owner_uin] end as owner_uin,
+        case when readable then fields[p_uin] end as uin,
+        case when readable then fields[p_action] end as action,
+        case when readable then fields[p_region] end as region,
+        case when readable then fields[p_error_code] end as error_code,
+        case when readable then fields[p_images_total] end as images_total,
+        case when readable then fields[p_images_recognized] end as images_recognized,
+        case when readable and trim(fields[p_tickets]) <> ''
+            then '[' || replace(fields[p_tickets], ';', ',') || ']' end as tickets
+    from records
+)
+
+select * from final

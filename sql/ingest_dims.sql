@@ -1,0 +1,21 @@
+-- ingest_dims: the reference lookups ingestion validates against, one row per key.
+-- Built from the ref_* tables (reference.load_reference). Ingestion checks membership only:
+-- an action, region, ticket Type or error code is known if any valid_from version lists it;
+-- a region's site is taken from its latest version (sites do not move between versions).
+create or replace temp table ingest_dim_actions as
+select action, bool_or(billing_rule = 'per_ticket') as per_ticket  -- R4a: MixedInvoiceOCR
+from ref_interfaces
+where action is not null
+group by action;
+
+create or replace temp table ingest_dim_regions as
+select region, arg_max(site, valid_from) as site  -- R3
+from ref_regions
+where region is not null
+group by region;
+
+create or replace temp table ingest_dim_ticket_types as
+select distinct type_code from ref_ticket_types where type_code is not null;
+
+create or replace temp table ingest_dim_error_codes as
+select distinct error_code from ref_error_codes where error_code is not null;

@@ -1,0 +1,49 @@
+-- ingest_jsonl_records: the records of a JSON Lines call log, fields as text (spec §1.1).
+-- Grain: one row per non-blank line of the file.
+-- Every field is extracted once with json_transform into a struct of VARCHAR: a JSON string
+-- gives its value, a number its text (so `"timestamp": 1759643112345` gives '1759643112345'),
+-- an object or array its JSON text. Type checks happen in stg_calls on that text.
+
+with
+
+lines as (
+    select
+        source_row,
+        -- a UTF-8 byte order mark may start the file
+        case when source_row = 1 then ltrim(line, chr(65279)) else line end as line
+    from ingest_raw_lines
+),
+
+parsed as (
+    select
+        source_row,
+        line,
+        case when starts_with(ltrim(line), '{') then try(json_transform(line, '{
+            "request_id": "VARCHAR", "timestamp": "VARCHAR", "owner_uin": "VARCHAR",
+            "uin": "VARCHAR", "action": "VARCHAR", "region": "VARCHAR", "error_code": "VARCHAR",
+            "images_total": "VARCHAR", "images_recognized": "VARCHAR", "tickets": "VARCHAR"
+        }')) end as rec
+    from lines
+    where trim(coalesce(line, ''), ' \t') <> ''
+),
+
+final as (
+    select
+        source_row,
+        line as raw,
+        rec is not null as readable,
+        case when rec is null then 'not a JSON object' end as unreadable_detail,
+        rec.request_id as request_id,
+        rec.timestamp as timestamp,
+        rec.owner_uin as owner_uin,
+        rec.uin as uin,
+        rec.action as action,
+        rec.region as region,
+        rec.error_code as error_code,
+        rec.images_total as images_total,
+        rec.images_recognized as images_recognized,
+        rec.tickets as tickets
+    from parsed
+)
+
+select * from final

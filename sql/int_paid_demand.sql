@@ -1,0 +1,41 @@
+-- int_paid_demand: the units left after the free packs, for (owner, item) pairs that own paid
+-- packs, placed on the pack timeline (R7, R8). The timeline of a pair is cut at every instant a
+-- pack starts or stops serving; inside one segment the set of usable packs does not change, so
+-- a running unit total per segment says which pack each unit lands in.
+-- Grain: one row per (request_id, billing_item) with residual units > 0 in such a pair.
+with
+
+residual as (
+    select * from int_free_draws where site = 'domestic' and residual_units > 0
+),
+
+packs as (select * from int_paid_packs),
+
+boundaries as (
+    select distinct owner_uin, billing_item, effective_at as seg_start from packs
+    union
+    select distinct owner_uin, billing_item, serves_until as seg_start from packs
+),
+
+placed as (
+    select residual.*, boundaries.seg_start
+    from residual
+    asof join boundaries
+        on residual.owner_uin = boundaries.owner_uin
+        and residual.billing_item = boundaries.billing_item
+        and residual.ts_utc >= boundaries.seg_start
+),
+
+final as (
+    select
+        request_id, ts_utc, billing_month, owner_uin, site, billing_item, residual_units,
+        seg_start,
+        sum(residual_units) over (
+            partition by owner_uin, billing_item, seg_start
+            order by ts_utc, request_id
+            rows between unbounded preceding and current row
+        ) - residual_units as seg_units_before
+    from placed
+)
+
+select * from final

@@ -1,0 +1,91 @@
+-- int_usage: the month's usage per account, site and billing item, priced on the ladder.
+-- Grain: one row per (owner_uin, site, billing_item) with billable units in the month.
+-- R9: the tier is reached by ALL the month's billable units of the item (free + prepaid +
+-- postpaid) and every postpaid unit is priced at that one tier ("阶梯到达"); the amount is
+-- rounded half-up to 0.01 once per line. R10: 联系商务 tiers take the account's contract price.
+-- R11: international usage is all postpaid, priced from the international book or `unpriced`.
+with
+
+params as (select * from stg_run_params),
+
+ladders as (select * from cur_price_ladders),
+
+month_calls as (
+    select rating.*
+    from int_call_rating as rating, params
+    where rating.billing_month = params.billing_month
+),
+
+totals as (
+    select
+        owner_uin, site, billing_item,
+        count(distinct request_id) as calls,
+        cast(sum(units) as bigint) as billable_units,
+        cast(sum(free_units) as bigint) as free_units,
+        cast(sum(prepaid_units) as bigint) as prepaid_units,
+        cast(sum(postpaid_units) as bigint) as postpaid_units
+    from month_calls
+    group by all
+),
+
+-- R9: the highest tier whose lower bound the month's total reaches
+tiered as (
+    select totals.*, tiers.tier_from, tiers.unit_price as list_unit_price
+    from totals
+    asof left join ladders as tiers
+        on totals.site = tiers.site
+        and totals.billing_item = tiers.billing_item
+        and totals.billable_units >= tiers.tier_from
+),
+
+-- R10: the contract price for the month; the latest from_month wins when several apply
+contracts as (
+    select owner_uin, billing_item, unit_price as contract_unit_price
+    from events, params
+    where event_type = 'contract_price'
+      and from_month <= params.billing_month
+      and coalesce(to_month, params.billing_month) >= params.billing_month
+    qualify row_number() over (
+        partition by owner_uin, billing_item order by from_month desc, event_key desc
+    ) = 1
+),
+
+priced as (
+    select
+        tiered.*,
+        case
+            when tiered.list_unit_price is not null then tiered.list_unit_price
+            when tiered.site = 'domestic' then contracts.contract_unit_price
+        end as unit_price,
+        case
+            when tiered.postpaid_units = 0 or tiered.list_unit_price is not null then null
+            when tiered.site = 'international' then 'unpriced'
+            when contracts.contract_unit_price is null then 'needs_contract_price'
+            else 'contract_price'
+        end as price_flag
+    from tiered
+    left join contracts using (owner_uin, billing_item)
+),
+
+final as (
+    select
+        params.billing_month,
+        priced.owner_uin,
+        priced.site,
+        priced.billing_item,
+        'usage' as charge_type,
+        cast(null as varchar) as ref_id,
+        priced.calls,
+        priced.billable_units,
+        priced.free_units,
+        priced.prepaid_units,
+        priced.postpaid_units,
+        priced.tier_from,
+        priced.unit_price,
+        cast(round(priced.postpaid_units * coalesce(priced.unit_price, 0), 2) as decimal(18, 2))
+            as amount,
+        coalesce(priced.price_flag, '') as flags
+    from priced, params
+)
+
+select * from final

@@ -1,0 +1,58 @@
+-- report_issues: what the month's run report must list besides the totals (spec §3 run report).
+-- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes and
+-- calls of actions without a billing item in the month, and flagged bill lines (R10, R11).
+with
+
+params as (select * from stg_run_params),
+
+month_calls as (
+    select calls.*, cast(calls.ts_utc + interval 8 hour as date) as local_date
+    from calls, params
+    where calls.billing_month = params.billing_month
+),
+
+quarantine_reasons as (
+    select 'quarantine_reason' as kind, reason as key, count(*) as records, '' as detail
+    from quarantine
+    group by all
+),
+
+unknown_error_codes as (
+    select 'unknown_error_code' as kind, month_calls.error_code as key, count(*) as records,
+           'not in reference/error_codes.csv: not billed' as detail
+    from month_calls
+    asof left join ref_error_codes as codes
+        on month_calls.error_code = codes.error_code and month_calls.local_date >= codes.valid_from
+    where month_calls.error_code is not null and codes.error_code is null
+    group by all
+),
+
+unbillable_actions as (
+    select 'unbillable_action' as kind, month_calls.action as key, count(*) as records,
+           'action has no billing item in the seed: not billed' as detail
+    from month_calls
+    asof join ref_interfaces as interfaces
+        on month_calls.action = interfaces.action and month_calls.local_date >= interfaces.valid_from
+    where interfaces.billing_rule = 'none'
+    group by all
+),
+
+flagged_lines as (
+    select
+        unnest(string_split(flags, ';')) as kind,
+        owner_uin || ' ' || site || ' ' || billing_item as key,
+        postpaid_units as records,
+        charge_type as detail
+    from bill_lines
+    where flags <> ''
+),
+
+final as (
+    select * from quarantine_reasons
+    union all select * from unknown_error_codes
+    union all select * from unbillable_actions
+    union all select * from flagged_lines
+)
+
+select * from final
+order by kind, key

@@ -1,0 +1,183 @@
+-- stg_calls: the call-log records of one input file, typed and validated (spec §1.1).
+-- Grain: one row per record (non-blank line) of the file being ingested.
+-- `reason` is NULL for a record that may be accepted, else the quarantine reason, with a human
+-- `detail`; the first failing check wins, in the order of the CASE below. Deduplication is not
+-- done here (see ingest_duplicates.sql). `raw` is kept only for quarantined records.
+--
+-- Imports: `ingest_records` (the file's records as text, from ingest_jsonl_records.sql or
+-- ingest_csv_records.sql) and the reference dimensions built by ingest.py from the ref_* tables.
+-- Timestamps (R1): ISO-8601 with `Z` or an offset; without an offset, Asia/Shanghai local time
+-- (UTC+8, no DST since 1991, so a fixed 8 hours); or epoch milliseconds (digits). Stored as naive
+-- UTC; billing_month is the Asia/Shanghai calendar month.
+
+with
+
+records as (
+    select * from ingest_records
+),
+
+actions as (
+    select action, per_ticket from ingest_dim_actions
+),
+
+regions as (
+    select region, site from ingest_dim_regions
+),
+
+ticket_types as (
+    select list(type_code) as known_types from ingest_dim_ticket_types
+),
+
+error_codes as (
+    select error_code, true as known from ingest_dim_error_codes
+),
+
+-- trimmed text; empty means absent
+cleaned as (
+    select
+        source_row,
+        raw,
+        readable,
+        unreadable_detail,
+        nullif(trim(request_id), '') as request_id,
+        upper(nullif(trim(timestamp), '')) as ts_text,
+        nullif(trim(owner_uin), '') as owner_uin,
+        nullif(trim(uin), '') as uin,
+        nullif(trim(action), '') as action,
+        nullif(trim(region), '') as region,
+        nullif(trim(error_code), '') as error_code,
+        nullif(trim(images_total), '') as images_total_text,
+        nullif(trim(images_recognized), '') as images_recognized_text,
+        nullif(trim(tickets), '') as tickets_text
+    from records
+),
+
+typed as (
+    select
+        cleaned.*,
+        case
+            when regexp_full_match(ts_text, '[0-9]{1,15}')
+                then epoch_ms(ts_text::BIGINT)
+            when regexp_full_match(ts_text,
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}(:?[0-9]{2})?)')
+                -- the session time zone is UTC (db.connect), so this is the UTC wall time
+                then try_cast(ts_text as TIMESTAMPTZ)::TIMESTAMP
+            when regexp_full_match(ts_text,
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?')
+                then try_cast(ts_text as TIMESTAMP) - INTERVAL 8 HOUR  -- R1: Asia/Shanghai
+        end as ts_utc,
+        regexp_full_match(images_total_text, '[0-9]{1,9}') as images_total_ok,
+        regexp_full_match(images_recognized_text, '[0-9]{1,9}') as images_recognized_ok,
+        regexp_full_match(tickets_text, '\[\s*(-?[0-9]{1,9}\s*(,\s*-?[0-9]{1,9}\s*)*)?\]') as tickets_ok,
+        -- a JSON object or array where a string is expected
+        left(request_id, 1) in ('{', '[') or left(owner_uin, 1) in ('{', '[')
+            or left(uin, 1) in ('{', '[') or left(error_code, 1) in ('{', '[') as nested_value
+    from cleaned
+),
+
+checked as (
+    select
+        typed.*,
+        case when images_total_ok then images_total_text::INTEGER end as images_total,
+        case when images_recognized_ok then images_recognized_text::INTEGER end as images_recognized,
+        case when tickets_ok then tickets_text::INTEGER[] end as tickets,
+        actions.action is not null as action_known,
+        coalesce(actions.per_ticket, false) as per_ticket,
+        regions.site,
+        coalesce(error_codes.known, false) as error_code_listed,
+        ticket_types.known_types
+    from typed
+    left join actions using (action)
+    left join regions using (region)
+    left join error_codes using (error_code)
+    cross join ticket_types
+),
+
+validated as (
+    select
+        checked.*,
+        case
+            when not readable then 'unreadable'
+            when request_id is null then 'missing_field'
+            when ts_text is null then 'missing_field'
+            when owner_uin is null then 'missing_field'
+            when action is null then 'missing_field'
+            when region is null then 'missing_field'
+            when nested_value then 'bad_value'
+            when ts_utc is null then 'bad_timestamp'
+            when ts_utc < TIMESTAMP '2000-01-01' or ts_utc >= TIMESTAMP '2100-01-01' then 'bad_timestamp'
+            when images_total_text is not null and not images_total_ok then 'bad_value'
+            when images_recognized_text is not null and not images_recognized_ok then 'bad_value'
+            when tickets_text is not null and not tickets_ok then 'bad_value'
+            when images_total < 1 then 'bad_value'
+            when (images_total_text is null) <> (images_recognized_text is null) then 'inconsistent_counts'
+            when images_recognized > images_total then 'inconsistent_counts'
+            when not action_known then 'unknown_action'
+            when site is null then 'unknown_region'
+            when len(tickets) > 0 and not per_ticket then 'bad_value'
+            when len(tickets) > 0 and not list_has_all(known_types, tickets)
+                then 'unknown_ticket_type'
+        end as reason,
+        case
+            when not readable then unreadable_detail
+            when request_id is null then 'request_id is missing'
+            when ts_text is null then 'timestamp is missing'
+            when owner_uin is null then 'owner_uin is missing'
+            when action is null then 'action is missing'
+            when region is null then 'region is missing'
+            when nested_value then 'an id or error_code is an object or a list, not a string'
+            when ts_utc is null then 'timestamp ' || ts_text || ' is not ISO-8601 or epoch milliseconds'
+            when ts_utc < TIMESTAMP '2000-01-01' or ts_utc >= TIMESTAMP '2100-01-01'
+                then 'timestamp ' || ts_text || ' is outside 2000..2099'
+            when images_total_text is not null and not images_total_ok
+                then 'images_total ' || images_total_text || ' is not an integer'
+            when images_recognized_text is not null and not images_recognized_ok
+                then 'images_recognized ' || images_recognized_text || ' is not an integer'
+            when tickets_text is not null and not tickets_ok
+                then 'tickets ' || tickets_text || ' is not a list of integers'
+            when images_total < 1 then 'images_total ' || images_total || ' is below 1'
+            when (images_total_text is null) <> (images_recognized_text is null)
+                then 'images_total and images_recognized must be given together'
+            when images_recognized > images_total
+                then printf('images_recognized %d exceeds images_total %d', images_recognized, images_total)
+            when not action_known then 'action ' || action || ' is not in reference/interfaces.csv'
+            when site is null then 'region ' || region || ' is not in reference/regions.csv'
+            when len(tickets) > 0 and not per_ticket
+                then 'tickets given for ' || action || ', which is not billed per ticket'
+            when len(tickets) > 0 and not list_has_all(known_types, tickets)
+                then 'ticket Type not in reference/ticket_types.csv: '
+                    || list_filter(tickets, lambda t: not list_contains(known_types, t))::VARCHAR
+        end as detail
+    from checked
+),
+
+final as (
+    select
+        source_row,
+        source_row as source_line,
+        request_id,
+        ts_utc::TIMESTAMP as ts_utc,
+        strftime(ts_utc + INTERVAL 8 HOUR, '%Y-%m') as billing_month,  -- R1
+        owner_uin,
+        coalesce(uin, owner_uin) as uin,  -- R2: uin defaults to owner_uin
+        action,
+        region,
+        site,
+        error_code,
+        images_total,
+        images_recognized,
+        case when per_ticket then tickets end as tickets,
+        md5(concat_ws(chr(31),
+            request_id, ts_utc::VARCHAR, owner_uin, coalesce(uin, owner_uin), action, region,
+            coalesce(error_code, chr(30)), coalesce(images_total::VARCHAR, chr(30)),
+            coalesce(images_recognized::VARCHAR, chr(30)),
+            coalesce(case when per_ticket then tickets end::VARCHAR, chr(30))
+        )) as content_hash,
+        error_code is null or error_code_listed as error_code_known,
+        reason,
+        detail,
+        case when reason is not null then raw end as raw
+    from validated
+)
+
+select * from final
