@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,19 +45,30 @@ def run_child(name: str, op: str, rows: int, memory_limit: str, **kwargs: Any) -
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "flows"), os.environ.get("PYTHONPATH")]))}  # fmt: skip
     cmd = [sys.executable, str(ROOT / "bench" / "child.py"), op, json.dumps(kwargs)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    with tempfile.TemporaryFile("w+") as errf:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=errf, text=True)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        errf.seek(0)
+        err = errf.read()
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     rss_mb = usage.ru_maxrss / 1024  # Linux: KiB; includes this launcher's RSS at fork time
     if proc.returncode != 0:
-        return Step(name, rows, None, wall, rss_mb, {"error": f"exit {proc.returncode}", "stdout": out[-2000:]})
+        return Step(name, rows, None, wall, rss_mb, {"error": f"exit {proc.returncode}: {_last_error(err)}",
+                                                   "stderr": err[-4000:]})
     detail = json.loads(out.strip().splitlines()[-1])
     seconds = detail.pop("seconds", None)
     hwm = detail.pop("peak_rss_kb", None)
     return Step(name, rows, seconds, wall, hwm / 1024 if hwm else rss_mb, detail)
+
+
+def _last_error(stderr: str) -> str:
+    """The exception line of a traceback (the last line that is not indented)."""
+    lines = [x for x in stderr.splitlines() if re.match(r"^[\w.]+(Error|Exception|Exit)\b", x)]
+    lines = lines or [x for x in stderr.splitlines() if x.strip()]
+    return lines[-1][:300] if lines else ""
 
 
 def ensure_logs(

@@ -18,14 +18,15 @@
 --                     Credit is for provider-granted credits, so not used] (R20). ChargeClass is
 --                     'Correction' only when the refunded pack was bought in an earlier (already
 --                     invoiced) month, i.e. when this month has no pack_purchase line for the same
---                     pack ["MUST be null when ... a correction within the current billing period"].
+--                     pack ["MUST be null when ... a correction within the current billing
+--                     period"].
 --   qps_pack       -> Purchase, One-Time, PricingQuantity 1, PricingUnit 'Packs' (R21).
 --   adjustment     -> Adjustment, One-Time; no quantity, unit or unit prices; List/Contracted cost
 --                     = BilledCost (nothing to price it against).
---   ListUnitPrice  = the list price of the line's tier (cur_price_ladders at site, item, tier_from);
---                    NULL when there is none (联系商务 R10, missing international price R11), then
---                    ListCost is 0. This is a knowing deviation: FOCUS wants a list price on Usage
---                    rows, but the price list has none to give.
+--   ListUnitPrice  = the list price of the line's tier (cur_price_ladders at site, item and
+--                    tier_from); NULL when there is none (联系商务 R10, no international
+--                    price R11), and then ListCost is 0. A knowing deviation: FOCUS wants a
+--                    list price on Usage rows, but the price list has none to give.
 --   ContractedUnitPrice = the unit price actually applied (list, or contract price R10); NULL when
 --                    unpriced (ContractedCost then 0, like the line amount).
 --   List/ContractedCost = unit price × PricingQuantity rounded half-up to 0.01 (R9: once per row).
@@ -33,10 +34,10 @@
 --                    carries neither the pack size nor its list price, and R12 treats promotional
 --                    prices as the normal price.
 --   EffectiveCost  = BilledCost on every row, pack purchases included. Packs are not amortised
---                    onto the usage they cover (those rows are 0), so FOCUS's "EffectiveCost MUST be
---                    0 for a Purchase that covers future charges" is knowingly not followed: the
---                    pack's cost would otherwise vanish from EffectiveCost. Amortising needs the
---                    per-pack draws (int_pack_draws) and is left for later.
+--                    onto the usage they cover (those rows are 0), so FOCUS's "EffectiveCost
+--                    MUST be 0 for a Purchase that covers future charges" is knowingly not
+--                    followed: the pack's cost would otherwise vanish from EffectiveCost.
+--                    Amortising needs the per-pack draws (int_pack_draws); left for later.
 --   PricingCategory 'Standard' on Usage and Purchase rows (flat, tiered and negotiated prices);
 --                    resource packs are not modelled as commitment discounts, so every
 --                    CommitmentDiscount* and CapacityReservation* column is a typed NULL.
@@ -102,8 +103,8 @@ usage_charges as (
                 when 'prepaid' then ' usage covered by prepaid resource packs'
                 else ' postpaid usage'
                     || coalesce(' at the tier from ' || tier_from || ' units', '')
+                    || case when flags <> '' then ' [' || flags || ']' else '' end
             end
-            || case when flags <> '' then ' [' || flags || ']' else '' end
             as charge_description,
         cast(quantity as decimal(18, 6)) as pricing_quantity,
         'Requests' as pricing_unit,
@@ -126,7 +127,7 @@ purchase_lines as (
         lines.*,
         exists (
             select 1
-            from bill_lines as bought
+            from lines as bought
             where bought.charge_type = 'pack_purchase'
               and bought.owner_uin = lines.owner_uin
               and bought.ref_id = lines.ref_id

@@ -4,16 +4,17 @@
 -- (commas and doubled quotes inside), but a record cannot span lines. Columns are found by
 -- header name (trimmed, case-insensitive, any order; unknown columns are ignored). A line whose
 -- quoting is broken or whose field count differs from the header's is unreadable.
--- `tickets` is `;`-separated in CSV; it is rewritten as a JSON list text like the JSONL adapter's.
+-- Fields are trimmed. `tickets` is `;`-separated in CSV; it is rewritten as a JSON list text like the JSONL adapter's.
 
 with
 
 lines as (
     select
         source_row,
-        case when source_row = 1 then ltrim(line, chr(65279)) else line end as line
+        case when source_row = 1 and starts_with(line, chr(65279)) then line[2:] else line end as line
     from ingest_raw_lines
-    where trim(coalesce(line, ''), ' \t') <> ''
+    -- blank lines are not records (the CSV reader gives an empty line as NULL)
+    where line is not null and not regexp_full_match(line, '\s*')
 ),
 
 split as (
@@ -76,17 +77,17 @@ final as (
             when fields is null then 'broken CSV quoting'
             when not readable then printf('%d fields, the header has %d', len(fields), n_columns)
         end as unreadable_detail,
-        case when readable then fields[p_request_id] end as request_id,
-        case when readable then fields[p_timestamp] end as timestamp,
-        case when readable then fields[p_owner_uin] end as owner_uin,
-        case when readable then fields[p_uin] end as uin,
-        case when readable then fields[p_action] end as action,
-        case when readable then fields[p_region] end as region,
-        case when readable then fields[p_error_code] end as error_code,
-        case when readable then fields[p_images_total] end as images_total,
-        case when readable then fields[p_images_recognized] end as images_recognized,
+        case when readable then trim(fields[p_request_id]) end as request_id,
+        case when readable then trim(fields[p_timestamp]) end as timestamp,
+        case when readable then trim(fields[p_owner_uin]) end as owner_uin,
+        case when readable then trim(fields[p_uin]) end as uin,
+        case when readable then trim(fields[p_action]) end as action,
+        case when readable then trim(fields[p_region]) end as region,
+        case when readable then trim(fields[p_error_code]) end as error_code,
+        case when readable then trim(fields[p_images_total]) end as images_total,
+        case when readable then trim(fields[p_images_recognized]) end as images_recognized,
         case when readable and trim(fields[p_tickets]) <> ''
-            then '[' || replace(fields[p_tickets], ';', ',') || ']' end as tickets
+            then '[' || replace(trim(fields[p_tickets]), ';', ',') || ']' end as tickets
     from records
 )
 

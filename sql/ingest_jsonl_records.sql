@@ -10,7 +10,7 @@ lines as (
     select
         source_row,
         -- a UTF-8 byte order mark may start the file
-        case when source_row = 1 then ltrim(line, chr(65279)) else line end as line
+        case when source_row = 1 and starts_with(line, chr(65279)) then line[2:] else line end as line
     from ingest_raw_lines
 ),
 
@@ -18,13 +18,14 @@ parsed as (
     select
         source_row,
         line,
-        case when starts_with(ltrim(line), '{') then try(json_transform(line, '{
+        case when starts_with(line, '{') or starts_with(ltrim(line), '{') then try(json_transform(line, '{
             "request_id": "VARCHAR", "timestamp": "VARCHAR", "owner_uin": "VARCHAR",
             "uin": "VARCHAR", "action": "VARCHAR", "region": "VARCHAR", "error_code": "VARCHAR",
             "images_total": "VARCHAR", "images_recognized": "VARCHAR", "tickets": "VARCHAR"
         }')) end as rec
     from lines
-    where trim(coalesce(line, ''), ' \t') <> ''
+    -- blank lines are not records (the CSV reader gives an empty line as NULL)
+    where line is not null and not regexp_full_match(line, '\s*')
 ),
 
 final as (

@@ -28,14 +28,26 @@ totals as (
     group by all
 ),
 
--- R9: the highest tier whose lower bound the month's total reaches
+-- R9: the tier reached by the month's total: [0, 1万), [1万, 10万), [10万, 100万), [100万, ∞)
 tiered as (
-    select totals.*, tiers.tier_from, tiers.unit_price as list_unit_price
-    from totals
-    asof left join ladders as tiers
-        on totals.site = tiers.site
-        and totals.billing_item = tiers.billing_item
-        and totals.billable_units >= tiers.tier_from
+    select
+        reached.*,
+        tiers.unit_price as list_unit_price
+    from (
+        select
+            totals.*,
+            case
+                when billable_units >= 1000000 then 1000000
+                when billable_units >= 100000 then 100000
+                when billable_units >= 10000 then 10000
+                else 0
+            end as tier_from
+        from totals
+    ) as reached
+    left join ladders as tiers
+        on reached.site = tiers.site
+        and reached.billing_item = tiers.billing_item
+        and reached.tier_from = tiers.tier_from
 ),
 
 -- R10: the contract price for the month; the latest from_month wins when several apply

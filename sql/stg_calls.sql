@@ -32,23 +32,23 @@ error_codes as (
     select error_code, true as known from ingest_dim_error_codes
 ),
 
--- trimmed text; empty means absent
+-- empty text means absent (the CSV adapter trims its fields; JSON values are taken as logged)
 cleaned as (
     select
         source_row,
         raw,
         readable,
         unreadable_detail,
-        nullif(trim(request_id), '') as request_id,
-        upper(nullif(trim(timestamp), '')) as ts_text,
-        nullif(trim(owner_uin), '') as owner_uin,
-        nullif(trim(uin), '') as uin,
-        nullif(trim(action), '') as action,
-        nullif(trim(region), '') as region,
-        nullif(trim(error_code), '') as error_code,
-        nullif(trim(images_total), '') as images_total_text,
-        nullif(trim(images_recognized), '') as images_recognized_text,
-        nullif(trim(tickets), '') as tickets_text
+        nullif(request_id, '') as request_id,
+        nullif(timestamp, '') as ts_text,
+        nullif(owner_uin, '') as owner_uin,
+        nullif(uin, '') as uin,
+        nullif(action, '') as action,
+        nullif(region, '') as region,
+        nullif(error_code, '') as error_code,
+        nullif(images_total, '') as images_total_text,
+        nullif(images_recognized, '') as images_recognized_text,
+        nullif(tickets, '') as tickets_text
     from records
 ),
 
@@ -167,8 +167,10 @@ final as (
         images_total,
         images_recognized,
         case when per_ticket then tickets end as tickets,
+        -- the normalised content besides the key: equal for the same call logged in another
+        -- timestamp shape or key order, different for any billable difference
         md5(concat_ws(chr(31),
-            request_id, ts_utc::VARCHAR, owner_uin, coalesce(uin, owner_uin), action, region,
+            epoch_us(ts_utc), owner_uin, coalesce(uin, owner_uin), action, region,
             coalesce(error_code, chr(30)), coalesce(images_total::VARCHAR, chr(30)),
             coalesce(images_recognized::VARCHAR, chr(30)),
             coalesce(case when per_ticket then tickets end::VARCHAR, chr(30))

@@ -344,7 +344,8 @@ def test_R10_focus_contract_price_has_no_list_price(con):
 
 def test_R9_focus_derived_costs_rounded_half_up_per_row(con):
     for r in rows(con, "SELECT * FROM focus WHERE ChargeCategory IN ('Usage', 'Purchase')"):
-        for price, cost in (("ListUnitPrice", "ListCost"), ("ContractedUnitPrice", "ContractedCost")):
+        pairs = (("ListUnitPrice", "ListCost"), ("ContractedUnitPrice", "ContractedCost"))
+        for price, cost in pairs:
             expected = (
                 Decimal(0) if r[price] is None
                 else (r[price] * r["PricingQuantity"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -375,7 +376,7 @@ def test_focus_allowed_values(con):
 
 
 def test_focus_usage_and_purchase_rows_are_fully_priced(con):
-    """FOCUS 1.2: Usage/Purchase rows that are not corrections need quantity, unit, SKU, category."""
+    """FOCUS 1.2: non-correction Usage/Purchase rows need quantity, unit, SKU and category."""
     bad = con.execute(
         "SELECT ChargeDescription FROM focus WHERE ChargeCategory IN ('Usage', 'Purchase') "
         "AND ChargeClass IS NULL AND (PricingQuantity IS NULL OR PricingUnit IS NULL "
@@ -422,8 +423,10 @@ def test_focus_order_is_deterministic(con):
     again = rebuilt.execute("SELECT * FROM focus").fetchall()
     assert first == again
     keys = [
-        (r["BillingAccountId"], r["x_ChargeType"], r["x_Site"], r["x_BillingItem"], r["x_RefId"] or "",
-         {"free": 1, "prepaid": 2, "postpaid": 3}.get(r["x_Coverage"], 0))
+        (
+            r["BillingAccountId"], r["x_ChargeType"], r["x_Site"], r["x_BillingItem"],
+            r["x_RefId"] or "", {"free": 1, "prepaid": 2, "postpaid": 3}.get(r["x_Coverage"], 0),
+        )
         for r in rows(con, "SELECT * FROM focus")
     ]
     assert keys == sorted(keys)

@@ -243,7 +243,7 @@ def _classify(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> dict[str, Any]:
 
 def _copy(con: duckdb.DuckDBPyConnection, model: str, target: Path) -> None:
     con.execute(
-        f"COPY ({sql_text(model)}) TO $target (FORMAT parquet, COMPRESSION zstd)",
+        f"COPY ({sql_text(model)}) TO $target (FORMAT parquet)",
         {"target": str(target)},
     )
 

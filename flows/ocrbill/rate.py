@@ -35,6 +35,7 @@ MODELS = (
     "bill_lines",
     "bill_summary",
     "pack_balances",
+    "focus",
 )
 
 

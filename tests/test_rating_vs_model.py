@@ -1,0 +1,175 @@
+"""The SQL rating against the slow per-call model (tests/reference_model.py), on random inputs.
+
+Free quotas are shrunk (in both) so that small random inputs reach the paid packs and postpaid;
+packs start and expire mid-month, several per item, and calls sit on month boundaries in several
+offsets. Everything the bill says must match: usage lines, pack charges, pack balances.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import reference_model as model
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ratingkit import add_calls, add_events, bill, new_con
+
+UTC = timezone.utc
+BASE = datetime(2026, 9, 30, 16, 0, tzinfo=UTC)  # 2026-10-01 00:00 UTC+8
+OWNERS = ("u1", "u2")
+ACTIONS = ("IDCardOCR", "RecognizeEncryptedIDCardOCR", "DriverLicenseOCR", "VehicleLicenseOCR",
+           "RecognizeFormulaOCR", "MixedInvoiceOCR", "BankCardOCR")
+PACK_ITEMS = ("身份证识别", "行驶证/驾驶证识别", "公式识别", "通用票据识别（大票）", "通用票据识别（小票）")
+ERRORS = (None, None, None, "FailedOperation.EmptyImageError", "FailedOperation.ImageBlur", "Unknown.Code")
+SMALL_FREE = {"monthly": 3, "once": 4}
+
+# instants around the Sep/Oct/Nov boundaries, as offsets in seconds from BASE
+offsets = st.one_of(
+    st.integers(min_value=-40 * 86400, max_value=60 * 86400),
+    st.sampled_from([-1, 0, 1, 31 * 86400 - 1, 31 * 86400, -8 * 3600, 8 * 3600]),
+)
+
+
+@st.composite
+def call_rows(draw):
+    action = draw(st.sampled_from(ACTIONS))
+    row = {
+        "ts": BASE + timedelta(seconds=draw(offsets), milliseconds=draw(st.integers(0, 999))),
+        "owner_uin": draw(st.sampled_from(OWNERS)),
+        "action": action,
+        "site": draw(st.sampled_from(("domestic",) * 5 + ("international",))),
+        "error_code": draw(st.sampled_from(ERRORS)),
+    }
+    if action == "MixedInvoiceOCR":
+        row["tickets"] = draw(st.lists(st.sampled_from([3, 12, 2, 8, 9]), max_size=4))
+    elif draw(st.booleans()) and action == "IDCardOCR":
+        total = draw(st.integers(1, 6))
+        row["images_total"], row["images_recognized"] = total, draw(st.integers(0, total))
+    return row
+
+
+@st.composite
+def pack_rows(draw, index):
+    purchased = BASE + timedelta(seconds=draw(st.integers(-45 * 86400, 50 * 86400)))
+    effective = purchased + timedelta(seconds=draw(st.sampled_from([0, 0, 3600, 5 * 86400])))
+    expires = effective + timedelta(seconds=draw(st.sampled_from([86400, 10 * 86400, 40 * 86400, 365 * 86400])))
+    return {
+        "event_type": "pack_purchase",
+        "pack_id": f"p{index}",
+        "owner_uin": draw(st.sampled_from(OWNERS)),
+        "billing_item": draw(st.sampled_from(PACK_ITEMS)),
+        "size": draw(st.integers(1, 8)),
+        "price": Decimal(draw(st.integers(1, 500))),
+        "purchased_at": purchased,
+        "effective_at": effective,
+        "expires_at": expires,
+    }
+
+
+@st.composite
+def scenarios(draw):
+    rows = draw(st.lists(call_rows(), max_size=40))
+    calls = [{"request_id": f"r{i:03d}", **row} for i, row in enumerate(rows)]
+    n_packs = draw(st.integers(0, 4))
+    packs = [draw(pack_rows(i)) for i in range(n_packs)]
+    month = draw(st.sampled_from(["2026-09", "2026-10", "2026-11"]))
+    return calls, packs, month
+
+
+def prices_from(con) -> model.Prices:
+    """The model's price data, read from the same reference tables the SQL uses."""
+    action_item = dict(con.execute("SELECT action, billing_item FROM ref_interfaces WHERE billing_rule = 'per_call'").fetchall())
+    ticket_item = dict(con.execute("SELECT type_code, billing_item FROM ref_ticket_types").fetchall())
+    billable = frozenset(
+        code for (code,) in con.execute(
+            "SELECT error_code FROM ref_error_codes QUALIFY row_number() OVER (PARTITION BY error_code ORDER BY valid_from DESC) = 1 AND billable"
+        ).fetchall()
+    )
+    items = con.execute("SELECT billing_item, free_kind, free_units, free_valid_months FROM ref_billing_items").fetchall()
+    ladder: dict[str, list] = {}
+    for item, _tier, price in con.execute("SELECT billing_item, tier_from, unit_price FROM ref_postpaid_ladder ORDER BY billing_item, tier_from").fetchall():
+        ladder.setdefault(item, []).append(price)
+    return model.Prices(
+        action_item=action_item,
+        ticket_item=ticket_item,
+        billable_errors=billable,
+        free_monthly={i: u for i, k, u, _m in items if k == "monthly"},
+        free_once={i: (u, m) for i, k, u, m in items if k == "once"},
+        ladder=ladder,
+        intl_ladder={},
+        pack_list_price={(i, s): p for i, s, p in con.execute("SELECT billing_item, size, list_price FROM ref_pack_prices").fetchall()},
+    )
+
+
+def sql_side(result: dict) -> tuple[list, list]:
+    lines = sorted(
+        (l["owner_uin"], l["site"], l["billing_item"], l["charge_type"], l["ref_id"] or "", l["calls"],
+         l["billable_units"], l["free_units"], l["prepaid_units"], l["postpaid_units"], l["tier_from"],
+         l["amount"], tuple(sorted(f for f in l["flags"].split(";") if f)))
+        for l in result["bill_lines"]
+    )
+    balances = sorted(
+        (b["pack_id"], b["kind"], b["size"], b["used_in_month"], b["used_total"], b["remaining"], b["status"])
+        for b in result["pack_balances"]
+    )
+    return lines, balances
+
+
+def model_side(out: dict) -> tuple[list, list]:
+    lines = sorted(
+        (l["owner_uin"], l["site"], l["billing_item"], l["charge_type"], l["ref_id"] or "", l["calls"],
+         l["billable_units"], l["free_units"], l["prepaid_units"], l["postpaid_units"], l["tier_from"],
+         l["amount"], tuple(l["flags"]))
+        for l in out["lines"]
+    )
+    balances = sorted(
+        (b["pack_id"], b["kind"], b["size"], b["used_in_month"], b["used_total"], b["remaining"], b["status"])
+        for b in out["pack_balances"]
+    )
+    return lines, balances
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_R4_to_R12_sql_matches_the_per_call_model(scenario):
+    calls, packs, month = scenario
+    con = new_con()
+    con.execute("UPDATE ref_billing_items SET free_units = CASE free_kind WHEN 'monthly' THEN ? WHEN 'once' THEN ? END WHERE free_kind <> 'none'",
+                [SMALL_FREE["monthly"], SMALL_FREE["once"]])
+    add_calls(con, calls)
+    add_events(con, packs)
+    got = sql_side(bill(con, month))
+    prices = prices_from(con)
+    model_calls = [
+        model.Call(request_id=c["request_id"], ts=c["ts"], owner_uin=c["owner_uin"], action=c["action"], site=c["site"],
+                   error_code=c.get("error_code"), images_total=c.get("images_total"),
+                   images_recognized=c.get("images_recognized"),
+                   tickets=tuple(c["tickets"]) if c.get("tickets") is not None else None)
+        for c in calls
+    ]
+    model_packs = [
+        model.Pack(pack_id=p["pack_id"], owner_uin=p["owner_uin"], billing_item=p["billing_item"], size=p["size"],
+                   purchased_at=p["purchased_at"], effective_at=p["effective_at"], expires_at=p["expires_at"], price=p["price"])
+        for p in packs
+    ]
+    want = model_side(model.rate_month(month, model_calls, model_packs, prices))
+    assert got[0] == want[0]
+    assert got[1] == want[1]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.randoms(use_true_random=False))
+def test_bill_is_unchanged_by_input_order(scenario, rnd):
+    calls, packs, month = scenario
+    results = []
+    for shuffle in (False, True):
+        rows, events = list(calls), list(packs)
+        if shuffle:
+            rnd.shuffle(rows)
+            rnd.shuffle(events)
+        con = new_con()
+        add_calls(con, rows)
+        add_events(con, events)
+        results.append(bill(con, month))
+    assert results[0] == results[1]
