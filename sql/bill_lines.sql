@@ -1,7 +1,8 @@
 -- bill_lines: every charge of the month (spec §3).
 -- Grain: one row per charge: a `usage` row per (owner_uin, site, billing_item) with billable
 -- units, a `pack_purchase` row per pack bought in the month (R12, charged in the month of
--- purchased_at at the price paid, else the list price).
+-- purchased_at at the price paid, else the list price), a `pack_refund` row per approved
+-- refund (R20, negative: price − voucher, in the month of the request).
 with
 
 params as (select * from stg_run_params),
@@ -29,10 +30,37 @@ purchases as (
     where packs.purchased_at >= params.month_start and packs.purchased_at < params.month_end
 ),
 
+-- R20: an approved refund is a negative line in the month of the request: price − voucher
+refunds as (
+    select
+        params.billing_month,
+        requests.owner_uin,
+        'domestic' as site,
+        requests.billing_item,
+        'pack_refund' as charge_type,
+        requests.pack_id as ref_id,
+        0 as calls,
+        0 as billable_units,
+        0 as free_units,
+        0 as prepaid_units,
+        0 as postpaid_units,
+        cast(null as bigint) as tier_from,
+        cast(null as decimal(18, 6)) as unit_price,
+        cast(-coalesce(requests.refund_amount, 0) as decimal(18, 2)) as amount,
+        '' as flags
+    from int_refund_requests as requests
+    join int_refund_decisions as decisions using (pack_id)
+    cross join params
+    where decisions.status = 'approved'
+      and requests.requested_at >= params.month_start and requests.requested_at < params.month_end
+),
+
 final as (
     select * from usage
     union all
     select * from purchases
+    union all
+    select * from refunds
 )
 
 select * from final

@@ -1,5 +1,5 @@
 -- ingest_calls: the accepted calls of the file being ingested, for one billing month.
--- Grain: one row per accepted call (valid and not a duplicate), in source-line order (see below); the columns
+-- Grain: one row per accepted call (valid and not a duplicate), in source-line order; the columns
 -- of the warehouse `calls` table except billing_month, which is the hive partition of the file.
 -- The month is the session variable `ingest_month`.
 select
@@ -22,5 +22,4 @@ from ingest_stg as stg
 where stg.reason is null
     and stg.billing_month = getvariable('ingest_month')
     and stg.source_row not in (select source_row from ingest_dups)
--- no ORDER BY: ingest_stg holds the rows in source-line order and DuckDB keeps insertion order
--- (preserve_insertion_order) through a filtered scan; tests check the order
+order by stg.source_line  -- deterministic files: the parallel staging pass does not keep line order

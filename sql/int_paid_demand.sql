@@ -1,6 +1,7 @@
 -- int_paid_demand: the units left after the free packs, for (owner, item) pairs that own paid
 -- packs, placed on the pack timeline (R7, R8). The timeline of a pair is cut at every instant a
--- pack starts or stops serving; inside one segment the set of usable packs does not change, so
+-- pack starts or stops serving, or may stop on a refund request (R20); inside one segment the
+-- set of usable packs does not change, so
 -- a running unit total per segment says which pack each unit lands in.
 -- Grain: one row per (request_id, billing_item) with residual units > 0 in such a pair.
 with
@@ -15,6 +16,8 @@ boundaries as (
     select distinct owner_uin, billing_item, effective_at as seg_start from packs
     union
     select distinct owner_uin, billing_item, serves_until as seg_start from packs
+    union
+    select distinct owner_uin, billing_item, requested_at as seg_start from int_refund_requests
 ),
 
 placed as (

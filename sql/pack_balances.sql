@@ -1,20 +1,12 @@
 -- pack_balances: every pack that lives in the month, as it stands at month end (spec §3).
 -- Grain: one row per pack: paid packs bought before month end that had not stopped serving
--- before the month began; free packs that overlap the month. Timestamps are UTC.
+-- before the month began (refunded ones included); free packs that overlap the month.
+-- Timestamps are UTC.
 with
 
 params as (select * from stg_run_params),
 
-packs as (
-    select pack_id, owner_uin, billing_item, kind, size, effective_at, expires_at,
-           effective_at as listed_from, expires_at as serves_until,
-           cast(null as timestamp) as refunded_at
-    from int_free_packs
-    union all
-    select pack_id, owner_uin, billing_item, kind, size, effective_at, expires_at,
-           purchased_at as listed_from, serves_until, cast(null as timestamp) as refunded_at
-    from int_paid_packs
-),
+packs as (select * from int_packs),
 
 draws as (
     select
@@ -49,7 +41,7 @@ final as (
     left join draws using (pack_id)
     cross join params
     where packs.listed_from < params.month_end
-      and packs.serves_until > params.month_start
+      and (packs.serves_until > params.month_start or packs.refunded_at >= params.month_start)
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- report_issues: what the month's run report must list besides the totals (spec §3 run report).
 -- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes and
--- calls of actions without a billing item in the month, and flagged bill lines (R10, R11).
+-- calls of actions without a billing item in the month, denied refunds (R20), and flagged bill
+-- lines (R10, R11).
 with
 
 params as (select * from stg_run_params),
@@ -47,8 +48,19 @@ flagged_lines as (
     where flags <> ''
 ),
 
+-- R20: refund requests denied, with the reason (decided on requests of the month)
+denied_refunds as (
+    select 'refund_denied' as kind, requests.pack_id as key, 1 as records, decisions.reason as detail
+    from int_refund_requests as requests
+    join int_refund_decisions as decisions using (pack_id)
+    cross join params
+    where decisions.status = 'denied'
+      and requests.requested_at >= params.month_start and requests.requested_at < params.month_end
+),
+
 final as (
     select * from quarantine_reasons
+    union all select * from denied_refunds
     union all select * from unknown_error_codes
     union all select * from unbillable_actions
     union all select * from flagged_lines

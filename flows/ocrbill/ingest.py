@@ -131,6 +131,7 @@ def batch_id_for(sha256: str) -> str:
 
 
 def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
+    con.execute("SET enable_progress_bar = false")
     load_reference(con, ref_dir)
     con.execute(sql_text("ingest_dims"))
     for name in ("ingest_path", "ingest_batch_id", "ingest_source_file", "ingest_month"):

@@ -26,9 +26,11 @@ MODELS = (
     "int_free_packs",
     "int_free_draws",
     "int_paid_packs",
+    "int_refund_requests",
     "int_paid_demand",
     "int_paid_segments",
     "allocate",
+    "int_packs",
     "int_pack_draws",
     "int_call_rating",
     "int_usage",
@@ -50,61 +52,80 @@ def check_month(month: str) -> str:
     return month
 
 
-def allocate_segments(segments: Iterable[tuple], packs: Iterable[tuple]) -> list[tuple]:
-    """Spread each segment's units over the packs usable in it, in R8 order.
+def allocate_segments(
+    segments: Iterable[tuple], packs: Iterable[tuple], refunds: Iterable[tuple] = ()
+) -> tuple[list[tuple], list[tuple]]:
+    """Spread each segment's units over the packs usable in it, in R8 order; decide refunds (R20).
 
-    `segments`: (owner, item, seg_start, units) sorted by seg_start within a pair.
+    `segments`: (owner, item, seg_start, units), one per segment with demand.
     `packs`: (owner, item, pack_id, size, effective_at, serves_until).
-    Returns (owner, item, seg_start, pack_id, alloc_from, alloc_to): the pack takes units
-    [alloc_from, alloc_to) of the segment's running total. Loops over segments, not calls.
+    `refunds`: (owner, item, pack_id, requested_at, denied_reason) where denied_reason is the
+    usage-free check's verdict (None = may be approved).
+    Returns the allocations (owner, item, seg_start, pack_id, alloc_from, alloc_to): the pack
+    takes units [alloc_from, alloc_to) of the segment's running total; and the refund decisions
+    (pack_id, status, reason). Loops over segments and refunds, never over calls.
     """
-    by_pair: dict[tuple, list[list]] = defaultdict(list)
+    by_pair: dict[tuple, list[dict]] = defaultdict(list)
     for owner, item, pack_id, size, effective_at, serves_until in packs:
-        by_pair[(owner, item)].append([effective_at, pack_id, serves_until, size])
+        by_pair[(owner, item)].append(
+            {"effective_at": effective_at, "pack_id": pack_id, "until": serves_until, "size": size, "left": size}
+        )
     for pair_packs in by_pair.values():
-        pair_packs.sort(key=lambda p: (p[0], p[1]))  # R8: effective_at, then pack_id
-    out = []
-    for owner, item, seg_start, units in segments:
-        taken = 0
-        for pack in by_pair[(owner, item)]:
-            effective_at, pack_id, serves_until, remaining = pack
+        pair_packs.sort(key=lambda p: (p["effective_at"], p["pack_id"]))  # R8 order
+    # Refunds are decided at their instant, before the segment that starts then is drawn:
+    # a call at exactly requested_at is not "before" it, and the pack no longer serves it.
+    timeline: list[tuple] = [(ts, 0, owner, item, pack_id, reason) for owner, item, pack_id, ts, reason in refunds]
+    timeline += [(seg_start, 1, owner, item, None, units) for owner, item, seg_start, units in segments]
+    timeline.sort(key=lambda e: (e[2], e[3], e[0], e[1], e[4] or ""))
+    allocations, decisions = [], []
+    for ts, kind, owner, item, pack_id, payload in timeline:
+        pair_packs = by_pair[(owner, item)]
+        if kind == 0:
+            pack = next(p for p in pair_packs if p["pack_id"] == pack_id)
+            reason = payload or ("units_drawn" if pack["left"] < pack["size"] else None)
+            if reason is None:
+                pack["until"] = min(pack["until"], ts)
+            decisions.append((pack_id, "denied" if reason else "approved", reason))
+            continue
+        units, taken = payload, 0
+        for pack in pair_packs:
             if taken == units:
                 break
-            if effective_at <= seg_start < serves_until and remaining > 0:
-                take = min(remaining, units - taken)
-                out.append((owner, item, seg_start, pack_id, taken, taken + take))
-                pack[3] -= take
+            if pack["effective_at"] <= ts < pack["until"] and pack["left"] > 0:
+                take = min(pack["left"], units - taken)
+                allocations.append((owner, item, ts, pack["pack_id"], taken, taken + take))
+                pack["left"] -= take
                 taken += take
-    return out
+    return allocations, decisions
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple], schema: pa.Schema) -> None:
+    """Create table `name` from Python rows with an explicit Arrow schema."""
+    arrow = pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema)
+    con.register("_rows", arrow)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _rows")
+    con.unregister("_rows")
 
 
 def _run_allocator(con: duckdb.DuckDBPyConnection) -> None:
-    """Build `int_paid_allocations` from `int_paid_segments` and `int_paid_packs`."""
+    """Build `int_paid_allocations` and `int_refund_decisions` from the segments and packs."""
     segments = con.execute(
-        "SELECT owner_uin, billing_item, seg_start, seg_units FROM int_paid_segments "
-        "ORDER BY owner_uin, billing_item, seg_start"
+        "SELECT owner_uin, billing_item, seg_start, seg_units FROM int_paid_segments"
     ).fetchall()
     packs = con.execute(
         "SELECT owner_uin, billing_item, pack_id, size, effective_at, serves_until FROM int_paid_packs"
     ).fetchall()
-    rows = allocate_segments(segments, packs)
-    names = ["owner_uin", "billing_item", "seg_start", "pack_id", "alloc_from", "alloc_to"]
-    table = pa.Table.from_pylist(
-        [dict(zip(names, r, strict=True)) for r in rows],
-        schema=pa.schema(
-            [
-                ("owner_uin", pa.string()),
-                ("billing_item", pa.string()),
-                ("seg_start", pa.timestamp("us")),
-                ("pack_id", pa.string()),
-                ("alloc_from", pa.int64()),
-                ("alloc_to", pa.int64()),
-            ]
-        ),
-    )
-    con.register("_allocations", table)
-    con.execute("CREATE OR REPLACE TABLE int_paid_allocations AS SELECT * FROM _allocations")
-    con.unregister("_allocations")
+    refunds = con.execute(
+        "SELECT owner_uin, billing_item, pack_id, requested_at, denied_before_usage FROM int_refund_requests"
+    ).fetchall()
+    allocations, decisions = allocate_segments(segments, packs, refunds)
+    _table(con, "int_paid_allocations", allocations, pa.schema([
+        ("owner_uin", pa.string()), ("billing_item", pa.string()), ("seg_start", pa.timestamp("us")),
+        ("pack_id", pa.string()), ("alloc_from", pa.int64()), ("alloc_to", pa.int64()),
+    ]))
+    _table(con, "int_refund_decisions", decisions, pa.schema([
+        ("pack_id", pa.string()), ("status", pa.string()), ("reason", pa.string()),
+    ]))
 
 
 def run_audits(con: duckdb.DuckDBPyConnection) -> None:

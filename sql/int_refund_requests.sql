@@ -1,0 +1,47 @@
+-- int_refund_requests: refund requests for packs, with the checks that do not depend on usage
+-- (R20). Grain: one row per pack_refund event. Whether a unit was drawn from the pack before
+-- the request is decided by the segment allocator, which walks the pack timeline in order.
+with
+
+refunds as (
+    select pack_id, requested_at from events where event_type = 'pack_refund'
+),
+
+packs as (select * from int_paid_packs),
+
+violations as (
+    select owner_uin, from_ts, to_ts from events
+    where event_type = 'suspension' and reason = 'violation'
+),
+
+checked as (
+    select
+        refunds.pack_id,
+        packs.owner_uin,
+        packs.billing_item,
+        refunds.requested_at,
+        packs.charged_price - packs.voucher as refund_amount,
+        -- refundable through the 7th day after the purchase day: before 00:00 (UTC+8) of day 8
+        cast(cast(packs.purchased_at + interval 8 hour as date) + interval 8 day as timestamp)
+            - interval 8 hour as window_closes_at,
+        exists (
+            select 1 from violations
+            where violations.owner_uin = packs.owner_uin
+              and violations.from_ts <= refunds.requested_at
+              and (violations.to_ts is null or refunds.requested_at < violations.to_ts)
+        ) as suspended_for_violation
+    from refunds
+    join packs using (pack_id)
+),
+
+final as (
+    select
+        *,
+        case
+            when requested_at >= window_closes_at then 'window_closed'
+            when suspended_for_violation then 'suspended_for_violation'
+        end as denied_before_usage
+    from checked
+)
+
+select * from final

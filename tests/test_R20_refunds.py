@@ -1,0 +1,100 @@
+"""R20 refunds: who gets money back, when the window closes, and what the pack does after."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from ratingkit import CST, add_calls, add_events, bill, new_con
+
+ID = "身份证识别"
+BOUGHT = datetime(2026, 10, 1, 15, 30, tzinfo=CST)
+
+
+def purchase(pack_id="p1", price=Decimal("120"), voucher=None, **kw):
+    return {"event_type": "pack_purchase", "pack_id": pack_id, "owner_uin": "u1", "billing_item": ID,
+            "size": 1000, "price": price, "voucher": voucher, "purchased_at": BOUGHT, **kw}
+
+
+def refund(at, pack_id="p1"):
+    return {"event_type": "pack_refund", "pack_id": pack_id, "owner_uin": "u1", "requested_at": at,
+            "event_key": f"refund-{pack_id}"}
+
+
+def lines_of(result, charge_type):
+    return [line for line in result["bill_lines"] if line["charge_type"] == charge_type]
+
+
+@pytest.mark.parametrize(
+    ("requested_at", "approved"),
+    [
+        (datetime(2026, 10, 1, 16, 0, tzinfo=CST), True),
+        (datetime(2026, 10, 8, 23, 59, 59, 999000, tzinfo=CST), True),  # through Oct 8 (seed example)
+        (datetime(2026, 10, 9, 0, 0, tzinfo=CST), False),  # refused at Oct 9 00:00
+    ],
+)
+def test_R20_refund_window_closes_at_midnight_of_the_8th_day(requested_at, approved):
+    con = new_con()
+    add_events(con, [purchase(), refund(requested_at)])
+    result = bill(con, "2026-10")
+    refunds = lines_of(result, "pack_refund")
+    assert [line["amount"] for line in refunds] == ([Decimal("-120.00")] if approved else [])
+    decision = con.execute("SELECT status, reason FROM int_refund_decisions").fetchone()
+    assert decision == (("approved", None) if approved else ("denied", "window_closed"))
+    status = next(b["status"] for b in result["pack_balances"] if b["pack_id"] == "p1")
+    assert status == ("refunded" if approved else "active")
+
+
+def test_R20_refund_is_price_minus_voucher_in_the_month_of_the_request():
+    con = new_con()
+    bought = datetime(2026, 10, 30, 12, tzinfo=CST)
+    add_events(con, [purchase(price=Decimal("800"), voucher=Decimal("100"), purchased_at=bought),
+                     refund(datetime(2026, 11, 2, tzinfo=CST))])
+    october, november = bill(con, "2026-10"), bill(con, "2026-11")
+    assert [line["amount"] for line in lines_of(october, "pack_purchase")] == [Decimal("800.00")]
+    assert lines_of(october, "pack_refund") == []
+    assert [line["amount"] for line in lines_of(november, "pack_refund")] == [Decimal("-700.00")]
+    assert [b["status"] for b in november["pack_balances"] if b["pack_id"] == "p1"] == ["refunded"]
+
+
+def test_R20_refund_denied_when_a_unit_was_drawn_before_the_request():
+    con = new_con()
+    add_events(con, [purchase(), refund(datetime(2026, 10, 3, tzinfo=CST))])
+    # 1001 calls: the free pack takes 1000, the paid pack the last one, on Oct 2
+    add_calls(con, [{"request_id": f"c{i:05d}", "ts": datetime(2026, 10, 2, tzinfo=CST) + timedelta(seconds=i),
+                     "owner_uin": "u1", "action": "IDCardOCR"} for i in range(1001)])
+    result = bill(con, "2026-10")
+    assert lines_of(result, "pack_refund") == []
+    assert con.execute("SELECT status, reason FROM int_refund_decisions").fetchone() == ("denied", "units_drawn")
+
+
+def test_R20_approved_refund_stops_the_pack_at_the_request_instant():
+    con = new_con()
+    at = datetime(2026, 10, 3, tzinfo=CST)
+    add_events(con, [purchase(), refund(at)])
+    calls = [{"request_id": f"f{i:05d}", "ts": datetime(2026, 10, 2, tzinfo=CST) + timedelta(seconds=i),
+              "owner_uin": "u1", "action": "IDCardOCR"} for i in range(1000)]
+    calls.append({"request_id": "at-request", "ts": at, "owner_uin": "u1", "action": "IDCardOCR"})
+    add_calls(con, calls)
+    result = bill(con, "2026-10")
+    usage = lines_of(result, "usage")[0]
+    assert (usage["prepaid_units"], usage["postpaid_units"]) == (0, 1)
+    assert con.execute("SELECT status FROM int_refund_decisions").fetchone() == ("approved",)
+
+
+def test_R20_refund_denied_while_suspended_for_violation():
+    con = new_con()
+    add_events(con, [purchase(), refund(datetime(2026, 10, 3, tzinfo=CST)),
+                     {"event_type": "suspension", "owner_uin": "u1", "reason": "violation",
+                      "from_ts": datetime(2026, 10, 2, tzinfo=CST), "event_key": "s1"}])
+    result = bill(con, "2026-10")
+    assert lines_of(result, "pack_refund") == []
+    assert con.execute("SELECT reason FROM int_refund_decisions").fetchone() == ("suspended_for_violation",)
+
+
+def test_R20_free_pack_units_do_not_block_a_refund():
+    con = new_con()
+    add_events(con, [purchase(), refund(datetime(2026, 10, 3, tzinfo=CST))])
+    add_calls(con, [{"request_id": "c1", "ts": datetime(2026, 10, 2, tzinfo=CST), "owner_uin": "u1", "action": "IDCardOCR"}])
+    assert [line["amount"] for line in lines_of(bill(con, "2026-10"), "pack_refund")] == [Decimal("-120.00")]

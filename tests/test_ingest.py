@@ -1,0 +1,419 @@
+"""Ingestion (spec §1.1): field rules, timestamp shapes (R1), quarantine reasons with their lines,
+exactly-once by request_id, conflicts, re-ingest writes nothing, determinism."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ocrbill.ingest import IngestError, IngestResult, ingest_paths
+from ocrbill.warehouse import Warehouse
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+REF = FIXTURES / "reference"
+
+GOOD = {
+    "request_id": "r1",
+    "timestamp": "2026-10-05T13:45:12.345+08:00",
+    "owner_uin": "100",
+    "action": "GeneralBasicOCR",
+    "region": "ap-guangzhou",
+}
+
+
+def ingest(wh: Path, *paths: Path, progress=None) -> IngestResult:
+    return ingest_paths(wh, list(paths), progress=progress, reference_dir=REF)
+
+
+def table(wh: Path, name: str) -> list[dict]:
+    files = [str(p) for p in Warehouse(wh).files(name)]
+    if not files:
+        return []
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    rel = con.execute(
+        "SELECT * FROM read_parquet(?, hive_partitioning = ?) ORDER BY source_file, source_line",
+        [files, name == "calls"],
+    )
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, row)) for row in rel.fetchall()]
+
+
+def write_jsonl(path: Path, records: list) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file under the warehouse (lock excepted) with its sha256."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "_lock"
+    }
+
+
+def check_invariant(result: IngestResult) -> None:
+    assert result.read == result.accepted + result.duplicates + result.quarantined
+    assert result.conflicts <= result.duplicates
+    for f in result.files:
+        assert f["read"] == f["accepted"] + f["duplicates"] + f["quarantined"]
+
+
+# --- field rules ---------------------------------------------------------------------------
+
+FIELD_CASES = [
+    # (overrides, expected reason or None, detail fragment)
+    ({}, None, None),
+    ({"request_id": None}, "missing_field", "request_id"),
+    ({"request_id": ""}, "missing_field", "request_id"),
+    ({"timestamp": None}, "missing_field", "timestamp"),
+    ({"owner_uin": None}, "missing_field", "owner_uin"),
+    ({"action": None}, "missing_field", "action"),
+    ({"region": None}, "missing_field", "region"),
+    ({"request_id": {"a": 1}}, "bad_value", "object or a list"),
+    ({"owner_uin": 100}, None, None),  # a JSON number id is taken as its text
+    ({"action": "NoSuchOCR"}, "unknown_action", "NoSuchOCR"),
+    ({"region": "ap-mars"}, "unknown_region", "ap-mars"),
+    ({"error_code": ""}, None, None),
+    ({"error_code": None}, None, None),
+    ({"error_code": "FailedOperation.ImageBlur"}, None, None),
+    ({"error_code": "Totally.Unknown"}, None, None),  # accepted, reported
+    ({"images_total": 3, "images_recognized": 2}, None, None),
+    ({"images_total": 3, "images_recognized": 3}, None, None),
+    ({"images_total": 3, "images_recognized": 0}, None, None),
+    ({"images_total": 0, "images_recognized": 0}, "bad_value", "images_total 0"),
+    ({"images_total": 3, "images_recognized": 4}, "inconsistent_counts", "exceeds"),
+    ({"images_total": 3}, "inconsistent_counts", "together"),
+    ({"images_recognized": 1}, "inconsistent_counts", "together"),
+    ({"images_total": "x", "images_recognized": 1}, "bad_value", "images_total"),
+    ({"images_total": 2.5, "images_recognized": 1}, "bad_value", "images_total"),
+    ({"images_total": 3, "images_recognized": -1}, "bad_value", "images_recognized"),
+    ({"action": "MixedInvoiceOCR", "tickets": [3, 1, 2, -1]}, None, None),
+    ({"action": "MixedInvoiceOCR", "tickets": []}, None, None),
+    ({"action": "MixedInvoiceOCR"}, None, None),
+    ({"action": "MixedInvoiceOCR", "tickets": [3, 42]}, "unknown_ticket_type", "[42]"),
+    ({"action": "MixedInvoiceOCR", "tickets": [1.5]}, "bad_value", "tickets"),
+    ({"action": "MixedInvoiceOCR", "tickets": "3"}, "bad_value", "tickets"),
+    ({"tickets": [3]}, "bad_value", "not billed per ticket"),
+    ({"tickets": []}, None, None),  # an empty list on another action is ignored
+    ({"timestamp": "yesterday"}, "bad_timestamp", "yesterday"),
+    ({"timestamp": "2026-02-30T10:00:00Z"}, "bad_timestamp", "2026-02-30"),
+    ({"timestamp": "2026-10-05"}, "bad_timestamp", None),
+    ({"timestamp": 1759643112}, "bad_timestamp", "outside"),  # epoch seconds, not ms
+    ({"timestamp": 1.5}, "bad_timestamp", None),
+]
+
+
+@pytest.mark.parametrize(("overrides", "reason", "detail"), FIELD_CASES)
+def test_field_rules(tmp_path, overrides, reason, detail):
+    record = {**GOOD, **overrides}
+    record = {k: v for k, v in record.items() if v is not None or k == "error_code"}
+    src = write_jsonl(tmp_path / "in.jsonl", [record])
+    result = ingest(tmp_path / "wh", src)
+    check_invariant(result)
+    assert result.read == 1
+    if reason is None:
+        assert result.accepted == 1, table(tmp_path / "wh", "quarantine")
+        [call] = table(tmp_path / "wh", "calls")
+        assert call["request_id"] == str(record["request_id"])
+        assert call["uin"] == str(record.get("uin") or record["owner_uin"])  # R2 default
+        assert call["error_code"] == (record.get("error_code") or None)
+    else:
+        assert result.quarantined == 1
+        assert result.quarantined_by_reason == {reason: 1}
+        [row] = table(tmp_path / "wh", "quarantine")
+        assert row["reason"] == reason
+        assert row["source_line"] == 1
+        assert row["source_file"] == str(src.resolve())
+        assert row["raw"] == json.dumps(record)
+        if detail:
+            assert detail in row["detail"]
+
+
+def test_accepted_call_columns(tmp_path):
+    record = {**GOOD, "uin": "101", "action": "MixedInvoiceOCR", "tickets": [3, 1], "region": "ap-hongkong"}
+    src = write_jsonl(tmp_path / "in.jsonl", [record])
+    ingest(tmp_path / "wh", src)
+    [call] = table(tmp_path / "wh", "calls")
+    assert call["ts_utc"] == datetime(2026, 10, 5, 5, 45, 12, 345000)
+    assert call["billing_month"] == "2026-10"
+    assert call["uin"] == "101"
+    assert call["site"] == "international"  # R3
+    assert call["tickets"] == [3, 1]
+    assert call["images_total"] is None
+    assert call["source_line"] == 1
+    assert call["batch_id"].startswith("ingest-")
+    assert len(call["content_hash"]) == 32
+
+
+def test_unknown_error_codes_are_accepted_and_reported(tmp_path):
+    records = [
+        {**GOOD, "request_id": "a", "error_code": "Weird.Code"},
+        {**GOOD, "request_id": "b", "error_code": "Weird.Code"},
+        {**GOOD, "request_id": "c", "error_code": "FailedOperation.OcrFailed"},  # listed, not billable
+        {**GOOD, "request_id": "d"},
+    ]
+    result = ingest(tmp_path / "wh", write_jsonl(tmp_path / "in.jsonl", records))
+    assert result.accepted == 4
+    assert result.unknown_error_codes == {"Weird.Code": 2}
+
+
+# --- timestamps (R1) -----------------------------------------------------------------------
+
+TIMESTAMP_CASES = [
+    ("2026-10-05T13:45:12.345+08:00", datetime(2026, 10, 5, 5, 45, 12, 345000), "2026-10"),
+    ("2026-10-05T05:45:12.345Z", datetime(2026, 10, 5, 5, 45, 12, 345000), "2026-10"),
+    ("2026-10-05T05:45:12Z", datetime(2026, 10, 5, 5, 45, 12), "2026-10"),
+    ("2026-10-05T00:45:12-05:00", datetime(2026, 10, 5, 5, 45, 12), "2026-10"),
+    ("2026-10-05T13:45:12+0800", datetime(2026, 10, 5, 5, 45, 12), "2026-10"),
+    ("2026-10-05T13:45:12", datetime(2026, 10, 5, 5, 45, 12), "2026-10"),  # no offset: Shanghai
+    ("2026-10-05 13:45:12.5", datetime(2026, 10, 5, 5, 45, 12, 500000), "2026-10"),
+    ("2026-10-05T05:45:12.123456789Z", datetime(2026, 10, 5, 5, 45, 12, 123456), "2026-10"),
+    (1759643112345, datetime(2025, 10, 5, 5, 45, 12, 345000), "2025-10"),  # epoch ms, JSON int
+    ("1759643112345", datetime(2025, 10, 5, 5, 45, 12, 345000), "2025-10"),  # digit string
+    ("2026-09-30T16:30:00Z", datetime(2026, 9, 30, 16, 30), "2026-10"),  # month boundary
+    ("2026-09-30T15:59:59.999999Z", datetime(2026, 9, 30, 15, 59, 59, 999999), "2026-09"),
+    ("2026-10-01T00:00:00", datetime(2026, 9, 30, 16, 0), "2026-10"),
+    ("2026-12-31T16:00:00Z", datetime(2026, 12, 31, 16, 0), "2027-01"),
+]
+
+
+@pytest.mark.parametrize(("value", "ts_utc", "month"), TIMESTAMP_CASES)
+def test_R1_timestamp_shapes_jsonl(tmp_path, value, ts_utc, month):
+    src = write_jsonl(tmp_path / "in.jsonl", [{**GOOD, "timestamp": value}])
+    result = ingest(tmp_path / "wh", src)
+    assert result.accepted == 1, table(tmp_path / "wh", "quarantine")
+    [call] = table(tmp_path / "wh", "calls")
+    assert call["ts_utc"] == ts_utc
+    assert call["billing_month"] == month
+    month_dir = tmp_path / "wh" / "calls" / f"billing_month={month}"
+    assert [p.name for p in month_dir.iterdir()] == [f"{call['batch_id']}.parquet"]
+
+
+@pytest.mark.parametrize(("value", "ts_utc", "month"), TIMESTAMP_CASES)
+def test_R1_timestamp_shapes_csv(tmp_path, value, ts_utc, month):
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "request_id,timestamp,owner_uin,action,region\n"
+        f"r1,{value},100,GeneralBasicOCR,ap-guangzhou\n",
+        encoding="utf-8",
+    )
+    result = ingest(tmp_path / "wh", src)
+    assert result.accepted == 1, table(tmp_path / "wh", "quarantine")
+    [call] = table(tmp_path / "wh", "calls")
+    assert (call["ts_utc"], call["billing_month"]) == (ts_utc, month)
+
+
+# --- quarantine reasons with their lines, JSONL and CSV -----------------------------------
+
+
+def test_jsonl_fixture_reasons_lines_and_duplicates(tmp_path):
+    src = FIXTURES / "calls_mixed.jsonl"
+    messages: list[str] = []
+    result = ingest(tmp_path / "wh", src, progress=messages.append)
+    check_invariant(result)
+    # line 3 is blank: not a record
+    assert (result.read, result.accepted, result.duplicates, result.conflicts, result.quarantined) == (
+        9, 4, 2, 1, 3,
+    )
+    assert result.quarantined_by_reason == {"unknown_action": 1, "unknown_region": 1, "unreadable": 1}
+    assert result.unknown_error_codes == {"Weird.Code": 1}
+    quarantine = {(r["source_line"], r["reason"]) for r in table(tmp_path / "wh", "quarantine")}
+    assert quarantine == {(4, "unreadable"), (6, "unknown_action"), (9, "unknown_region")}
+    dups = table(tmp_path / "wh", "duplicates")
+    assert [(d["request_id"], d["kind"], d["source_line"], d["first_source_line"]) for d in dups] == [
+        ("r1", "duplicate", 7, 1),  # same instant, other timestamp shape: same content
+        ("r2", "conflict", 8, 2),  # no uin, no error code: different content
+    ]
+    assert dups[1]["content_hash"] != dups[1]["first_content_hash"]
+    assert dups[0]["first_batch_id"] == dups[0]["batch_id"]
+    assert dups[0]["raw"].startswith('{"request_id":"r1"')
+    calls = table(tmp_path / "wh", "calls")
+    assert [c["source_line"] for c in calls] == [1, 2, 5, 10]
+    assert [c["request_id"] for c in calls] == ["r1", "r2", "r3", "r6"]
+    assert len(messages) == 1 and "calls_mixed.jsonl" in messages[0]
+    record = Warehouse(tmp_path / "wh").commits()[0]
+    assert record["counts"]["accepted"] == 4
+    assert record["sources"] == [
+        {
+            "path": str(src.resolve()),
+            "sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
+            "bytes": src.stat().st_size,
+        }
+    ]
+
+
+def test_csv_fixture_reasons_and_lines(tmp_path):
+    result = ingest(tmp_path / "wh", FIXTURES / "calls_mixed.csv")
+    check_invariant(result)
+    quarantine = {(r["source_line"], r["reason"]) for r in table(tmp_path / "wh", "quarantine")}
+    assert quarantine == {
+        (5, "inconsistent_counts"),
+        (6, "unknown_ticket_type"),
+        (7, "unreadable"),  # 3 fields, header has 10
+        (8, "unreadable"),  # broken quoting
+        (9, "bad_timestamp"),
+    }
+    calls = table(tmp_path / "wh", "calls")
+    assert [(c["request_id"], c["source_line"]) for c in calls] == [("c1", 2), ("c2", 3), ("c3", 4)]
+    c1, c2, c3 = calls
+    assert (c1["images_total"], c1["images_recognized"], c1["uin"]) == (3, 2, "100")
+    assert c2["tickets"] == [3, 1, 2] and c2["uin"] == "101"
+    assert c3["error_code"] == "FailedOperation.ImageBlur" and c3["action"] == "IDCardOCR"
+    raws = {r["source_line"]: r["raw"] for r in table(tmp_path / "wh", "quarantine")}
+    assert raws[7] == "c6,2026-10-05T13:45:12Z,100"
+
+
+def test_csv_header_order_and_case_and_crlf(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes(
+        b"\xef\xbb\xbfRegion, Action ,timestamp,owner_uin,request_id,extra\r\n"
+        b"ap-guangzhou,GeneralBasicOCR,2026-10-05T13:45:12Z,100,r1,x\r\n"
+        b"\r\n"
+        b"ap-guangzhou,GeneralBasicOCR,2026-10-05T13:45:12Z,100,,x\r\n"
+    )
+    result = ingest(tmp_path / "wh", src)
+    assert (result.read, result.accepted, result.quarantined) == (2, 1, 1)
+    [row] = table(tmp_path / "wh", "quarantine")
+    assert (row["source_line"], row["reason"]) == (4, "missing_field")
+
+
+def test_crlf_and_invalid_utf8_keep_line_numbers(tmp_path):
+    src = tmp_path / "in.jsonl"
+    lines = [json.dumps({**GOOD, "request_id": f"r{i}"}).encode() for i in range(1, 7)]
+    lines[1] = b'{"request_id": "\xff\xfe"}'
+    lines[3] = b"[1, 2]"
+    src.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    result = ingest(tmp_path / "wh", src)
+    check_invariant(result)
+    assert (result.read, result.accepted, result.quarantined) == (6, 4, 2)
+    assert {(r["source_line"], r["reason"]) for r in table(tmp_path / "wh", "quarantine")} == {
+        (2, "unreadable"),
+        (4, "unreadable"),
+    }
+    assert [(c["request_id"], c["source_line"]) for c in table(tmp_path / "wh", "calls")] == [
+        ("r1", 1), ("r3", 3), ("r5", 5), ("r6", 6),
+    ]
+
+
+# --- formats, folders ----------------------------------------------------------------------
+
+
+def test_gz_and_directories(tmp_path):
+    logs = tmp_path / "logs"
+    (logs / "b").mkdir(parents=True)
+    write_jsonl(logs / "a.jsonl", [{**GOOD, "request_id": "a"}])
+    with gzip.open(logs / "b" / "c.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({**GOOD, "request_id": "c"}) + "\n")
+    with gzip.open(logs / "b" / "d.csv.gz", "wt", encoding="utf-8") as fh:
+        fh.write("request_id,timestamp,owner_uin,action,region\nd,2026-10-05T13:45:12Z,1,IDCardOCR,ap-shanghai\n")
+    (logs / "b" / "notes.txt").write_text("not a log")
+    result = ingest(tmp_path / "wh", logs)
+    check_invariant(result)
+    assert result.accepted == 3
+    names = [Path(f["path"]).name for f in result.files]
+    assert names == ["a.jsonl", "c.jsonl.gz", "d.csv.gz", "notes.txt"]  # sorted by path
+    assert "ignored" in result.files[-1]["skipped_reason"]
+    assert result.files[-1]["read"] == 0
+    assert len(Warehouse(tmp_path / "wh").commits()) == 3  # one batch per file
+    assert sorted(c["request_id"] for c in table(tmp_path / "wh", "calls")) == ["a", "c", "d"]
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(IngestError, match="nope.jsonl"):
+        ingest(tmp_path / "wh", tmp_path / "nope.jsonl")
+
+
+# --- exactly once --------------------------------------------------------------------------
+
+
+def test_duplicates_across_files_and_conflicts(tmp_path):
+    first = write_jsonl(tmp_path / "1.jsonl", [{**GOOD, "request_id": "a"}, {**GOOD, "request_id": "b"}])
+    second = write_jsonl(
+        tmp_path / "2.jsonl",
+        [
+            {**GOOD, "request_id": "a"},  # duplicate of 1.jsonl:1
+            {**GOOD, "request_id": "b", "error_code": "FailedOperation.ImageBlur"},  # conflict
+            {**GOOD, "request_id": "c"},
+            {**GOOD, "request_id": "c"},  # duplicate within the file
+            {**GOOD, "request_id": "b", "action": "Nope"},  # quarantined first: not a duplicate
+        ],
+    )
+    wh = tmp_path / "wh"
+    r1 = ingest(wh, first)
+    r2 = ingest(wh, second)
+    for r in (r1, r2):
+        check_invariant(r)
+    assert (r2.read, r2.accepted, r2.duplicates, r2.conflicts, r2.quarantined) == (5, 1, 3, 1, 1)
+    dups = table(wh, "duplicates")
+    batch1 = r1.files[0]["batch_id"]
+    batch2 = r2.files[0]["batch_id"]
+    got = [
+        (d["request_id"], d["kind"], d["source_line"], d["first_batch_id"], d["first_source_line"])
+        for d in dups
+    ]
+    assert got == [("a", "duplicate", 1, batch1, 1), ("b", "conflict", 2, batch1, 2), ("c", "duplicate", 4, batch2, 3)]
+    assert dups[0]["first_source_file"] == str(first.resolve())
+    assert sorted(c["request_id"] for c in table(wh, "calls")) == ["a", "b", "c"]
+    # the kept version of b is the first one
+    assert [c["error_code"] for c in table(wh, "calls") if c["request_id"] == "b"] == [None]
+
+
+def test_reingest_writes_nothing(tmp_path):
+    wh = tmp_path / "wh"
+    src = FIXTURES / "calls_mixed.jsonl"
+    first = ingest(wh, src)
+    before = snapshot(wh)
+    again = ingest(wh, src)
+    check_invariant(again)
+    assert snapshot(wh) == before
+    assert again.accepted == 0
+    assert again.read == first.read
+    assert again.quarantined == first.quarantined  # bad records classified as before
+    assert again.duplicates == first.accepted + first.duplicates
+    assert "already ingested" in again.files[0]["skipped_reason"]
+    # a copy under another name has the same bytes: also nothing written
+    copy = tmp_path / "copy.jsonl"
+    shutil.copy(src, copy)
+    third = ingest(wh, copy)
+    assert third.accepted == 0 and snapshot(wh) == before
+
+
+def test_same_inputs_give_byte_identical_warehouses(tmp_path):
+    inputs = [FIXTURES / "calls_mixed.jsonl", FIXTURES / "calls_mixed.csv"]
+    ingest(tmp_path / "wh1", *inputs)
+    ingest(tmp_path / "wh2", *inputs)
+    assert snapshot(tmp_path / "wh1") == snapshot(tmp_path / "wh2")
+    assert not (tmp_path / "wh1" / "_staging").exists() or not any((tmp_path / "wh1" / "_staging").iterdir())
+
+
+def test_calls_are_written_in_source_line_order(tmp_path):
+    records = [
+        {**GOOD, "request_id": f"r{i:05d}", "timestamp": 1759643112345 + (i * 7919) % 100000 * 60000}
+        for i in range(20000)
+    ]
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    ingest(tmp_path / "wh", src)
+    con = duckdb.connect()
+    for path in Warehouse(tmp_path / "wh").files("calls"):
+        lines = [r[0] for r in con.execute("SELECT source_line FROM read_parquet(?)", [str(path)]).fetchall()]
+        assert lines == sorted(lines)
+
+
+def test_as_dict_is_json_with_counts_first(tmp_path):
+    result = ingest(tmp_path / "wh", FIXTURES / "calls_mixed.jsonl")
+    data = result.as_dict()
+    assert list(data)[:5] == ["read", "accepted", "duplicates", "conflicts", "quarantined"]
+    assert json.loads(json.dumps(data)) == data
+    assert set(data["files"][0]) >= {
+        "path", "sha256", "read", "accepted", "duplicates", "conflicts", "quarantined", "skipped_reason",
+    }
