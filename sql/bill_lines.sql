@@ -2,7 +2,8 @@
 -- Grain: one row per charge: a `usage` row per (owner_uin, site, billing_item) with billable
 -- units, a `pack_purchase` row per pack bought in the month (R12, charged in the month of
 -- purchased_at at the price paid, else the list price), a `pack_refund` row per approved
--- refund (R20, negative: price − voucher, in the month of the request).
+-- refund (R20, negative: price − voucher, in the month of the request), a `qps_pack` row per
+-- accepted QPS add-on order (R21, in the month of purchased_at).
 with
 
 params as (select * from stg_run_params),
@@ -55,12 +56,42 @@ refunds as (
       and requests.requested_at >= params.month_start and requests.requested_at < params.month_end
 ),
 
+-- R21: accepted QPS add-on orders, charged in the month of purchased_at (UTC+8); the line's
+-- item is the action's billing item (the action itself when it has none, e.g. MixedInvoiceOCR)
+qps_packs as (
+    select
+        params.billing_month,
+        orders.owner_uin,
+        'domestic' as site,
+        coalesce(interfaces.billing_item, orders.action) as billing_item,
+        'qps_pack' as charge_type,
+        orders.order_id as ref_id,
+        0 as calls,
+        0 as billable_units,
+        0 as free_units,
+        0 as prepaid_units,
+        0 as postpaid_units,
+        cast(null as bigint) as tier_from,
+        cast(orders.unit_price as decimal(18, 6)) as unit_price,
+        orders.amount,
+        '' as flags
+    from int_qps_orders as orders
+    cross join params
+    asof left join ref_interfaces as interfaces
+        on interfaces.action = orders.action
+        and cast(orders.purchased_at + interval 8 hour as date) >= interfaces.valid_from
+    where orders.status = 'accepted'
+      and orders.billing_month = params.billing_month
+),
+
 final as (
     select * from usage
     union all
     select * from purchases
     union all
     select * from refunds
+    union all
+    select * from qps_packs
 )
 
 select * from final

@@ -6,12 +6,19 @@ with
 
 params as (select * from stg_run_params),
 
+-- R24: calls logged while the account is suspended are not billed (run report: anomalies)
 calls as (
     select
         calls.*,
         cast(calls.ts_utc + interval 8 hour as date) as local_date
     from calls, params
     where calls.ts_utc < params.month_end
+      and not exists (
+          select 1 from int_suspensions as stops
+          where stops.owner_uin = calls.owner_uin
+            and stops.suspended_from <= calls.ts_utc
+            and (stops.suspended_until is null or calls.ts_utc < stops.suspended_until)
+      )
 ),
 
 -- R4c: an error code bills only if the reference table (as of the call's date) says so;

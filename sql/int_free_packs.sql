@@ -2,7 +2,8 @@
 -- Grain: one row per pack. Monthly packs: one per (owner, item, month) with domestic usage,
 -- effective 00:00 on the 1st (UTC+8) until the next month (R6a). One-time packs: one per
 -- (owner, item), effective at the activation event, else the first billable call, for the
--- item's validity in months (R6b; 增值税发票核验: 50 units, 60 months).
+-- item's validity in months (R6b; 增值税发票核验: 50 units, 60 months). Months are added on
+-- the UTC+8 calendar (R1), then brought back to UTC.
 with
 
 params as (select * from stg_run_params),
@@ -13,15 +14,56 @@ domestic_units as (
     select * from int_call_units where site = 'domestic'
 ),
 
-monthly as (
+-- R24: when the account was last seen before each month it called in
+account_months as (
+    select
+        calls.owner_uin,
+        calls.billing_month,
+        min(calls.ts_utc) as first_call_at,
+        lag(max(calls.ts_utc)) over (
+            partition by calls.owner_uin order by calls.billing_month
+        ) as previous_call_at
+    from calls, params
+    where calls.ts_utc < params.month_end
+    group by calls.owner_uin, calls.billing_month
+),
+
+monthly_base as (
     select
         usage.owner_uin,
         usage.billing_item,
-        'free_monthly' as kind,
+        usage.billing_month,
         items.free_units as size,
-        strptime(usage.billing_month || '-01', '%Y-%m-%d') - interval 8 hour as effective_at
+        strptime(usage.billing_month || '-01', '%Y-%m-%d') - interval 8 hour as month_start
     from (select distinct owner_uin, billing_item, billing_month from domestic_units) as usage
     join items on items.billing_item = usage.billing_item and items.free_kind = 'monthly'
+),
+
+-- R24: a month that starts suspended gets its pack when service is restored; an account back
+-- after 12 months without calls gets it at its first call instead of on the 1st
+monthly as (
+    select
+        base.owner_uin,
+        base.billing_item,
+        'free_monthly' as kind,
+        base.size,
+        greatest(
+            base.month_start,
+            (
+                select max(stops.suspended_until) from int_suspensions as stops
+                where stops.owner_uin = base.owner_uin
+                  and stops.suspended_from <= base.month_start
+                  and stops.suspended_until > base.month_start
+            ),
+            case
+                when seen.previous_call_at < seen.first_call_at - interval 12 month
+                    then seen.first_call_at
+            end
+        ) as effective_at,
+        base.month_start + interval 8 hour + interval 1 month - interval 8 hour as expires_at
+    from monthly_base as base
+    left join account_months as seen
+        on seen.owner_uin = base.owner_uin and seen.billing_month = base.billing_month
 ),
 
 activations as (
@@ -66,8 +108,7 @@ final as (
         concat_ws(':', kind, owner_uin, billing_item, strftime(effective_at + interval 8 hour, '%Y-%m')) as pack_id,
         owner_uin, billing_item, kind, size,
         effective_at,
-        -- months are added on the UTC+8 calendar (R1), then brought back to UTC
-        effective_at + interval 8 hour + interval 1 month - interval 8 hour as expires_at
+        expires_at
     from monthly
     union all
     select

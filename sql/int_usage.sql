@@ -4,6 +4,7 @@
 -- postpaid) and every postpaid unit is priced at that one tier ("阶梯到达"); the amount is
 -- rounded half-up to 0.01 once per line. R10: 联系商务 tiers take the account's contract price.
 -- R11: international usage is all postpaid, priced from the international book or `unpriced`.
+-- R25: postpaid units reached while postpaid was known to be off flag `postpaid_not_enabled`.
 with
 
 params as (select * from stg_run_params),
@@ -23,7 +24,8 @@ totals as (
         cast(sum(units) as bigint) as billable_units,
         cast(sum(free_units) as bigint) as free_units,
         cast(sum(prepaid_units) as bigint) as prepaid_units,
-        cast(sum(postpaid_units) as bigint) as postpaid_units
+        cast(sum(postpaid_units) as bigint) as postpaid_units,
+        bool_or(postpaid_not_enabled) as postpaid_not_enabled
     from month_calls
     group by all
 ),
@@ -96,7 +98,9 @@ final as (
         priced.unit_price,
         cast(round(priced.postpaid_units * coalesce(priced.unit_price, 0), 2) as decimal(18, 2))
             as amount,
-        coalesce(priced.price_flag, '') as flags
+        -- R25: billed, but listed for review
+        concat_ws(';', priced.price_flag, case when priced.postpaid_not_enabled then 'postpaid_not_enabled' end)
+            as flags
     from priced, params
 )
 

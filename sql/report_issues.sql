@@ -1,7 +1,7 @@
 -- report_issues: what the month's run report must list besides the totals (spec §3 run report).
 -- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes and
--- calls of actions without a billing item in the month, denied refunds (R20), and flagged bill
--- lines (R10, R11).
+-- calls of actions without a billing item in the month, denied refunds (R20), calls not billed
+-- during a suspension (R24 anomalies), and flagged bill lines (R10, R11, R25).
 with
 
 params as (select * from stg_run_params),
@@ -58,8 +58,24 @@ denied_refunds as (
       and requests.requested_at >= params.month_start and requests.requested_at < params.month_end
 ),
 
+-- R24: calls logged while suspended are not billed; each account's count is an anomaly
+suspended_calls as (
+    select
+        'anomaly_suspended_calls' as kind,
+        month_calls.owner_uin as key,
+        count(*) as records,
+        string_agg(distinct stops.reason, ';' order by stops.reason) as detail
+    from month_calls
+    join int_suspensions as stops
+        on stops.owner_uin = month_calls.owner_uin
+        and stops.suspended_from <= month_calls.ts_utc
+        and (stops.suspended_until is null or month_calls.ts_utc < stops.suspended_until)
+    group by all
+),
+
 final as (
     select * from quarantine_reasons
+    union all select * from suspended_calls
     union all select * from denied_refunds
     union all select * from unknown_error_codes
     union all select * from unbillable_actions

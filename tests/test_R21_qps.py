@@ -231,3 +231,25 @@ def test_R21_table_ordered_by_order_id_and_all_months_kept():
     build_qps_orders(con)  # rebuilding replaces the table
     assert con.execute("SELECT order_id, billing_month FROM int_qps_orders").fetchall() == [
         ("q1", "2026-02"), ("q2", "2025-02")]
+
+
+def test_R21_accepted_orders_are_qps_pack_bill_lines_in_the_purchase_month():
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from ratingkit import CST, add_events, bill, new_con
+
+    con = new_con()
+    add_events(con, [
+        {"event_type": "qps_purchase", "order_id": "o1", "owner_uin": "u1", "action": "IDCardOCR", "qps": 80,
+         "start_date": date(2026, 7, 1), "end_date": date(2026, 7, 5), "period": "day",
+         "purchased_at": datetime(2026, 6, 30, 10, tzinfo=CST)},
+        {"event_type": "qps_purchase", "order_id": "o2", "owner_uin": "u1", "action": "IDCardOCR", "qps": 21,
+         "start_date": date(2026, 7, 2), "end_date": date(2026, 7, 3), "period": "day",
+         "purchased_at": datetime(2026, 6, 30, 11, tzinfo=CST)},
+    ])
+    lines = bill(con, "2026-06")["bill_lines"]
+    assert [(l["charge_type"], l["ref_id"], l["billing_item"], l["amount"]) for l in lines] == [
+        ("qps_pack", "o1", "身份证识别", Decimal("5200.00"))
+    ]
+    assert bill(con, "2026-07")["bill_lines"] == []

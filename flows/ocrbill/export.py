@@ -17,7 +17,7 @@ from .paths import sql_text
 from .rate import check_month, rate_month
 from .warehouse import Warehouse, write_atomic
 
-EXPORT_TABLES = ("bill_lines", "bill_summary", "pack_balances", "focus")
+EXPORT_TABLES = ("bill_lines", "bill_summary", "pack_balances", "alerts", "focus")
 
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 _FORMULA_START = "^[=+\\-@\t\r]"
@@ -26,7 +26,7 @@ _FORMULA_START = "^[=+\\-@\t\r]"
 def _safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """SELECT over `table` whose text cells cannot start a spreadsheet formula."""
     cols = []
-    for name, typ in con.execute(f"SELECT column_name, data_type FROM (DESCRIBE {table})").fetchall():
+    for name, typ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall():
         quoted = f'"{name}"'
         if typ == "VARCHAR":
             cols.append(

@@ -13,11 +13,14 @@ import pyarrow as pa
 from .db import connect
 from .catalog import attach_warehouse
 from .paths import SQL_DIR, sql_text
+from .arrears import settle_history
+from .qps import build_qps_orders
 from .warehouse import Warehouse
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
-# The models of one month, in build order; "allocate" is the segment allocator (Python).
+# The models of one month, in build order; "allocate" (segment allocator, R8/R20) and "qps"
+# (R21 cap check) are small Python steps over packs and orders, never over calls.
 MODELS = (
     "stg_run_params",
     "cur_billing_items",
@@ -30,13 +33,16 @@ MODELS = (
     "int_paid_demand",
     "int_paid_segments",
     "allocate",
+    "qps",
     "int_packs",
+    "int_balance_ledger",
     "int_pack_draws",
     "int_call_rating",
     "int_usage",
     "bill_lines",
     "bill_summary",
     "pack_balances",
+    "alerts",
     "focus",
 )
 
@@ -136,24 +142,39 @@ def run_audits(con: duckdb.DuckDBPyConnection) -> None:
             raise RatingError(f"audit {path.stem} failed, e.g. {bad}")
 
 
-def build_month(
-    con: duckdb.DuckDBPyConnection,
-    month: str,
-    progress: Callable[[str], None] | None = None,
+def _build_models(
+    con: duckdb.DuckDBPyConnection, month: str, progress: Callable[[str], None] | None = None
 ) -> None:
-    """Build every model of `month` as a table in `con` (after `attach_warehouse`)."""
-    check_month(month)
+    """Build every model of `month` as a table in `con`, in MODELS order."""
     for model in MODELS:
         if progress:
-            progress(f"building {model}")
+            progress(f"{month}: building {model}")
         if model == "allocate":
             _run_allocator(con)
+            continue
+        if model == "qps":
+            build_qps_orders(con)  # R21: int_qps_orders, cap checked in purchase order
             continue
         params = {"month": month} if model == "stg_run_params" else None
         try:
             con.execute(f"CREATE OR REPLACE TABLE {model} AS {sql_text(model)}", params)
         except duckdb.Error as exc:
-            raise RatingError(f"model {model} failed: {exc}") from exc
+            raise RatingError(f"model {model} failed for {month}: {exc}") from exc
+
+
+def build_month(
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Build every model of `month` (after `attach_warehouse`), then run the audits.
+
+    Accounts with a tracked balance (R23) first have their earlier months settled in order,
+    because a suspension decided by an earlier settlement changes what this month bills.
+    """
+    check_month(month)
+    settle_history(con, month, lambda past: _build_models(con, past, progress))
+    _build_models(con, month, progress)
     run_audits(con)
 
 
