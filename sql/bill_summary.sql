@@ -1,6 +1,6 @@
 -- bill_summary: the month's bill per account (spec §3): amounts by charge type and the total,
 -- and for accounts with a tracked balance (R23) the balance, the amount due and arrears state.
--- Grain: one row per owner_uin with at least one bill line.
+-- Grain: one row per owner_uin with at least one bill line or a tracked balance by month end.
 -- balance: top-ups − pack/QPS charges + refunds − settled bills up to month end, before this
 -- month's usage settles; amount_due: this month's usage, settled at 00:00 on day 1 of the next
 -- month (UTC+8); balance_after_settlement = balance − amount_due.
@@ -14,18 +14,26 @@ lines as (select * from bill_lines),
 
 ledger as (select * from int_balance_ledger),
 
+accounts as (
+    select owner_uin from lines
+    union
+    select ledger.owner_uin from ledger, params where ledger."at" < params.month_end
+),
+
 amounts as (
     select
-        billing_month,
-        owner_uin,
+        params.billing_month,
+        accounts.owner_uin,
         coalesce(sum(amount) filter (where charge_type = 'usage'), 0) as usage_amount,
         coalesce(sum(amount) filter (where charge_type = 'pack_purchase'), 0) as pack_purchase_amount,
         coalesce(sum(amount) filter (where charge_type = 'pack_refund'), 0) as pack_refund_amount,
         coalesce(sum(amount) filter (where charge_type = 'qps_pack'), 0) as qps_pack_amount,
         coalesce(sum(amount) filter (where charge_type = 'adjustment'), 0) as adjustment_amount,
-        sum(amount) as total_amount,
+        coalesce(sum(amount), 0) as total_amount,
         coalesce(string_agg(distinct flag, ';' order by flag) filter (where flag <> ''), '') as flags
-    from (select *, unnest(string_split(flags, ';')) as flag from lines)
+    from accounts
+    cross join params
+    left join (select *, unnest(string_split(flags, ';')) as flag from lines) as lines using (owner_uin)
     group by all
 ),
 

@@ -1,0 +1,62 @@
+"""R25 postpaid mode: domestic postpaid units reached while postpaid is known off are flagged."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from ratingkit import CST, add_calls, add_events, bill, new_con, usage
+
+ID = "身份证识别"
+SWITCH = datetime(2026, 10, 15, tzinfo=CST)
+
+
+def run(events, n_calls=1001, start=datetime(2026, 10, 20, tzinfo=CST), site="domestic"):
+    con = new_con()
+    add_events(con, events)
+    add_calls(con, [{"request_id": f"c{i:05d}", "ts": start + timedelta(seconds=i), "owner_uin": "u1",
+                     "action": "IDCardOCR", "site": site} for i in range(n_calls)])
+    return usage(bill(con, "2026-10"), "u1", ID, site=site)
+
+
+def postpaid(enabled, at=SWITCH):
+    return {"event_type": "postpaid", "owner_uin": "u1", "enabled": enabled, "at": at, "event_key": f"pp{enabled}{at}"}
+
+
+def account(opened):
+    return {"event_type": "account", "owner_uin": "u1", "opened_at": opened, "event_key": "acct"}
+
+
+@pytest.mark.parametrize(
+    ("events", "flagged"),
+    [
+        ([], False),  # nothing known: nothing flagged
+        ([postpaid(False)], True),
+        ([postpaid(True)], False),
+        ([postpaid(False), postpaid(True, SWITCH + timedelta(days=1))], False),  # latest wins
+        ([account(datetime(2021, 12, 14, tzinfo=CST))], True),  # opened on the cutoff day
+        ([account(datetime(2021, 12, 13, 23, 59, tzinfo=CST))], False),  # older accounts switch by themselves
+        ([account(datetime(2023, 1, 1, tzinfo=CST)), postpaid(True)], False),
+        ([account(datetime(2020, 1, 1, tzinfo=CST)), postpaid(False)], True),
+    ],
+)
+def test_R25_postpaid_not_enabled_flag(events, flagged):
+    line = run(events)
+    assert line["postpaid_units"] == 1
+    assert ("postpaid_not_enabled" in line["flags"].split(";")) is flagged
+    assert line["amount"] > 0  # billed all the same
+
+
+def test_R25_no_flag_when_free_quota_covers_everything():
+    assert run([postpaid(False)], n_calls=1000)["flags"] == ""
+
+
+def test_R25_the_switch_applies_only_to_calls_after_it():
+    # the only postpaid unit is the 1001st call, before the switch off
+    line = run([postpaid(False, datetime(2026, 10, 20, 1, tzinfo=CST))], n_calls=1001)
+    assert line["flags"] == ""
+
+
+def test_R25_international_usage_is_not_flagged():
+    line = run([postpaid(False)], n_calls=3, site="international")
+    assert "postpaid_not_enabled" not in line["flags"]
