@@ -123,15 +123,16 @@ def open_read_only(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_read_only(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyRelation | None:
-    """Run `query` if every statement in it is a SELECT; returns the last result."""
+def run_read_only(
+    con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Run `query` if every statement in it is a SELECT; returns the cursor of the last one."""
     statements = con.extract_statements(query)
     if not statements:
         raise ReadOnlyQueryError("empty query")
     for statement in statements:
         if statement.type != duckdb.StatementType.SELECT:
             raise ReadOnlyQueryError(f"only SELECT queries are allowed, not {statement.type.name}")
-    result = None
-    for statement in statements:
-        result = con.sql(statement.query)
-    return result
+    for statement in statements[:-1]:
+        con.execute(statement.query)
+    return con.execute(statements[-1].query, params or None)

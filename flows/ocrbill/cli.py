@@ -116,20 +116,24 @@ def sql(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
     """Read-only SQL over the warehouse (SELECT only; no file outside the warehouse)."""
+    _print_query(warehouse, query, [], as_csv)
+
+
+def _print_query(warehouse: Path, query: str, params: list, as_csv: bool) -> None:
+    """Run a read-only query over the warehouse and print it as a table or spreadsheet-safe CSV."""
     from .catalog import open_read_only, run_read_only
+    from .export import spreadsheet_safe
     from .warehouse import Warehouse
 
     try:
         con = open_read_only(Warehouse(warehouse))
-        result = run_read_only(con, query)
-        columns = result.columns
+        result = run_read_only(con, query, params)
+        columns = [d[0] for d in result.description]
         rows = result.fetchall()
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
     if as_csv:
         import csv
-
-        from .export import spreadsheet_safe
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
@@ -139,6 +143,22 @@ def sql(
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)
+
+
+@app.command()
+def alerts(
+    warehouse: WarehouseOpt,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this account (owner_uin).")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="Only this billing month, YYYY-MM.")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Balance alerts (R22) of the billed months: `low` below 20 %, `exhausted` at 0."""
+    query = (
+        "SELECT billing_month, owner_uin, billing_item, pack_id, kind, triggered_at, request_id "
+        "FROM alerts WHERE (? IS NULL OR owner_uin = ?) AND (? IS NULL OR billing_month = ?) "
+        "ORDER BY billing_month, owner_uin, billing_item, pack_id, kind"
+    )
+    _print_query(warehouse, query, [owner, owner, month, month], as_csv)
 
 
 @app.command()

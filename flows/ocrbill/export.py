@@ -56,7 +56,7 @@ def run_report(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month: str)
     """Totals and listed issues of the month's run (spec §3 run report)."""
     totals: dict[str, int] = {"read": 0, "accepted": 0, "duplicates": 0, "conflicts": 0, "quarantined": 0}
     for record in warehouse.commits():
-        if record["kind"] == "calls":
+        if record["kind"] == "ingest":
             for key in totals:
                 totals[key] += int(record["counts"].get(key, 0))
     issues: dict[str, list[dict[str, Any]]] = {}

@@ -1,0 +1,206 @@
+"""End to end through the command line: logs and events in, exported bills out."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from ocrbill.cli import app
+from typer.testing import CliRunner
+
+runner = CliRunner()
+CST = timezone(timedelta(hours=8))
+OCT = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def write_calls(path: Path, rows: list[dict]) -> Path:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def calls(n: int, action: str, owner: str = "100001", prefix: str = "r", start: datetime = OCT) -> list[dict]:
+    return [
+        {"request_id": f"{prefix}{i:07d}", "timestamp": (start + timedelta(seconds=i)).isoformat(),
+         "owner_uin": owner, "action": action, "region": "ap-guangzhou"}
+        for i in range(n)
+    ]
+
+
+def summary(warehouse: Path, month: str = "2026-10") -> dict[str, dict]:
+    with open(warehouse / "exports" / month / "bill_summary.csv", encoding="utf-8") as fh:
+        return {row["owner_uin"]: row for row in csv.DictReader(fh)}
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("action", "n", "total"),
+    [
+        ("IDCardOCR", 900, "0.00"),
+        ("DriverLicenseOCR", 9000, "1200.00"),
+        ("GeneralBasicOCR", 90000, "8900.00"),
+    ],
+)
+def test_seed_postpaid_examples_through_the_cli(tmp_path, action, n, total):
+    wh = tmp_path / "wh"
+    log = write_calls(tmp_path / "calls.jsonl", calls(n, action))
+    counts = json.loads(invoke("ingest", "--warehouse", str(wh), "--json", str(log)))
+    assert counts["accepted"] == n
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    rows = summary(wh)
+    assert rows.get("100001", {"total_amount": "0.00"})["total_amount"] == total
+
+
+def test_seed_prepaid_examples_through_the_cli(tmp_path):
+    wh = tmp_path / "wh"
+    log = write_calls(tmp_path / "calls.jsonl.gz", calls(2500, "BankCardOCR"))
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in [
+        {"type": "pack_purchase", "pack_id": "bank-1", "owner_uin": "100001", "billing_item": "银行卡识别",
+         "size": 1000, "price": 84, "purchased_at": "2026-10-01T10:00:00+08:00"},
+        *[{"type": "pack_purchase", "pack_id": f"id-{i}", "owner_uin": "100002", "billing_item": "身份证识别",
+           "size": 100000, "price": 3500, "purchased_at": "2026-10-01T10:00:00+08:00"} for i in range(3)],
+    ]) + "\n", encoding="utf-8")
+    invoke("ingest", "--warehouse", str(wh), str(log))
+    assert "accepted 4" in invoke("events", "--warehouse", str(wh), str(events))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    rows = summary(wh)
+    assert rows["100001"]["total_amount"] == "159.00"
+    assert rows["100002"]["total_amount"] == "10500.00"
+
+
+def test_mixed_invoice_one_large_two_small_through_the_cli(tmp_path):
+    wh = tmp_path / "wh"
+    log = write_calls(tmp_path / "calls.jsonl", [
+        {"request_id": "m1", "timestamp": "2026-10-05T13:45:12.345+08:00", "owner_uin": "100001",
+         "action": "MixedInvoiceOCR", "region": "ap-guangzhou", "tickets": [3, 8, 2]}])
+    invoke("ingest", "--warehouse", str(wh), str(log))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    out = invoke("sql", "--warehouse", str(wh), "--csv",
+                 "select billing_item, billable_units from usage order by billing_item")
+    assert out.splitlines() == ["billing_item,billable_units", "通用票据识别（大票）,1", "通用票据识别（小票）,2"]
+
+
+def test_bill_is_byte_identical_when_rerun_and_unchanged_by_file_split_and_order(tmp_path):
+    rows = calls(1500, "IDCardOCR") + calls(300, "MixedInvoiceOCR", prefix="m") + calls(200, "IDCardOCR", owner="100002", prefix="x")
+    for row in rows[1500:1800]:
+        row["tickets"] = [3, 9]
+    one = tmp_path / "one"
+    write_calls(tmp_path / "all.jsonl", rows)
+    invoke("ingest", "--warehouse", str(one), str(tmp_path / "all.jsonl"))
+    invoke("bill", "--warehouse", str(one), "--month", "2026-10")
+    first = digest(one / "exports" / "2026-10")
+    invoke("bill", "--warehouse", str(one), "--month", "2026-10")
+    assert digest(one / "exports" / "2026-10") == first
+
+    split = tmp_path / "split"
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    reversed_rows = list(reversed(rows))
+    write_calls(parts / "a.jsonl", reversed_rows[:700])
+    write_calls(parts / "b.jsonl.gz", reversed_rows[700:])
+    invoke("ingest", "--warehouse", str(split), str(parts))
+    invoke("bill", "--warehouse", str(split), "--month", "2026-10")
+    got = digest(split / "exports" / "2026-10")
+    for name in ("bill_lines.csv", "bill_summary.csv", "pack_balances.csv", "focus.csv", "alerts.csv"):
+        assert got[name] == first[name], name
+
+
+def test_exports_have_csv_and_parquet_and_a_report_that_reconciles(tmp_path):
+    wh = tmp_path / "wh"
+    log = tmp_path / "calls.jsonl"
+    rows = calls(20, "IDCardOCR")
+    lines = [json.dumps(r) for r in rows] + [json.dumps(rows[0]), "{broken", json.dumps({**rows[1], "request_id": "q", "action": "Nope"})]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    invoke("ingest", "--warehouse", str(wh), str(log))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    out = wh / "exports" / "2026-10"
+    for table in ("bill_lines", "bill_summary", "pack_balances", "alerts", "focus"):
+        assert (out / f"{table}.csv").is_file() and (out / f"{table}.parquet").is_file()
+    report = json.loads((out / "run_report.json").read_text(encoding="utf-8"))
+    assert report["ingest"] == {"read": 23, "accepted": 20, "duplicates": 1, "conflicts": 0, "quarantined": 2}
+    assert report["ingest_reconciles"] is True
+    assert {i["key"] for i in report["issues"]["quarantine_reason"]} == {"unreadable", "unknown_action"}
+
+
+def test_csv_exports_are_safe_to_open_in_a_spreadsheet(tmp_path):
+    wh = tmp_path / "wh"
+    log = write_calls(tmp_path / "calls.jsonl", calls(3, "IDCardOCR", owner="=HYPERLINK(\"http://x\")"))
+    invoke("ingest", "--warehouse", str(wh), str(log))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    text = (wh / "exports" / "2026-10" / "bill_lines.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text
+    assert not any(cell.startswith(("=", "+", "@")) for row in csv.reader(text.splitlines()) for cell in row)
+    out = invoke("sql", "--warehouse", str(wh), "--csv", "select owner_uin from calls limit 1")
+    assert list(csv.reader(out.splitlines()))[1] == ["'=HYPERLINK(\"http://x\")"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "copy (select 1) to 'x.csv'",
+        "create table t as select 1",
+        "select * from read_csv('/etc/passwd')",
+        "attach 'other.db'",
+        "set enable_external_access = true",
+        "select 1; drop view calls",
+    ],
+)
+def test_sql_is_read_only(tmp_path, query):
+    wh = tmp_path / "wh"
+    write_calls(tmp_path / "c.jsonl", calls(1, "IDCardOCR"))
+    invoke("ingest", "--warehouse", str(wh), str(tmp_path / "c.jsonl"))
+    before = digest(wh)
+    result = runner.invoke(app, ["sql", "--warehouse", str(wh), query])
+    assert result.exit_code != 0
+    assert "ocrbill: error:" in result.stderr
+    assert digest(wh) == before
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path):
+    result = runner.invoke(app, ["bill", "--warehouse", str(tmp_path), "--month", "2026-13"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0 and "YYYY-MM" in result.stderr
+    missing = runner.invoke(app, ["ingest", "--warehouse", str(tmp_path), str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 1 and "nope.jsonl" in missing.stderr
+
+
+def test_warehouse_defaults_to_the_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("OCRBILL_WAREHOUSE", str(tmp_path / "from-env"))
+    write_calls(tmp_path / "c.jsonl", calls(2, "IDCardOCR"))
+    invoke("ingest", str(tmp_path / "c.jsonl"))
+    assert (tmp_path / "from-env" / "_commits").is_dir()
+
+
+def test_help_explains_every_command():
+    out = invoke("--help")
+    for command in ("ingest", "events", "bill", "sql", "demo", "alerts", "serve"):
+        assert command in out
+    assert "--month" in invoke("bill", "--help")
+
+
+def test_alerts_command_lists_the_month_alerts(tmp_path):
+    wh = tmp_path / "wh"
+    write_calls(tmp_path / "c.jsonl", calls(1000, "IDCardOCR"))
+    invoke("ingest", "--warehouse", str(wh), str(tmp_path / "c.jsonl"))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    out = invoke("alerts", "--warehouse", str(wh), "--month", "2026-10", "--owner", "100001", "--csv")
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [(r["kind"], r["request_id"]) for r in rows] == [("exhausted", "r0000999"), ("low", "r0000800")]

@@ -1,0 +1,112 @@
+"""The Prefect flows and the README quickstart, end to end (slow: real processes and flows)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quickstart(marker: str) -> str:
+    """The fenced command after a README quickstart marker (what .ci/run executes)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"<!-- quickstart:{marker} -->\s*```bash\n(.+?)\n```", text, re.S)
+    assert match, f"README has no quickstart:{marker} block"
+    return match.group(1).strip()
+
+
+def test_readme_quickstart_is_two_commands_that_ci_runs():
+    setup, test = quickstart("setup"), quickstart("test")
+    assert setup.endswith("ocrbill demo --warehouse warehouse")
+    assert "pip install" in setup and "pytest" in test
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "quickstart setup" in ci and "quickstart test" in ci
+
+
+@pytest.mark.slow
+def test_demo_command_bills_the_sample_month(tmp_path):
+    """The demo part of the README's setup command, as a real process."""
+    wh = tmp_path / "warehouse"
+    proc = subprocess.run([sys.executable, "-m", "ocrbill", "demo", "--warehouse", str(wh)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = wh / "exports" / "2026-10"
+    report = json.loads((out / "run_report.json").read_text(encoding="utf-8"))
+    counts = report["ingest"]
+    assert counts["read"] == counts["accepted"] + counts["duplicates"] + counts["quarantined"]
+    assert counts["quarantined"] > 0 and counts["duplicates"] > 0
+    with open(out / "bill_lines.csv", encoding="utf-8") as fh:
+        lines = list(csv.DictReader(fh))
+    assert {line["charge_type"] for line in lines} >= {"usage", "pack_purchase"}
+    assert any(line["site"] == "international" for line in lines)
+    for line in lines:
+        split = int(line["free_units"]) + int(line["prepaid_units"]) + int(line["postpaid_units"])
+        assert split == int(line["billable_units"])
+
+
+@pytest.fixture(scope="module")
+def prefect_harness(tmp_path_factory):
+    """A throwaway Prefect API with PREFECT_HOME in a temp dir."""
+    import os
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    old = os.environ.get("PREFECT_HOME")
+    os.environ["PREFECT_HOME"] = str(home)
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+    if old is None:
+        os.environ.pop("PREFECT_HOME", None)
+    else:
+        os.environ["PREFECT_HOME"] = old
+
+
+def _write_logs(folder: Path) -> None:
+    from ocrbill.samples import write_sample_logs
+
+    sample = write_sample_logs(folder, calls=600, accounts=8, month="2026-10")
+    events = folder / "events"
+    events.mkdir()
+    sample["events_file"].rename(events / "events.jsonl")
+
+
+@pytest.mark.slow
+def test_nightly_flow_ingests_landing_and_bills_the_month(tmp_path, prefect_harness):
+    from ocrbill.pipeline import nightly
+
+    landing, wh = tmp_path / "landing", tmp_path / "wh"
+    _write_logs(landing)
+    first = nightly(str(wh), str(landing), month="2026-10")
+    assert first["ingest"]["accepted"] > 0 and first["events"]["accepted"] > 0
+    assert (wh / "exports" / "2026-10" / "bill_summary.parquet").is_file()
+    again = nightly(str(wh), str(landing), month="2026-10")
+    assert again["ingest"]["accepted"] == 0  # already ingested: exactly once
+    assert again["bill"]["total_amount"] == first["bill"]["total_amount"]
+
+
+@pytest.mark.slow
+def test_monthly_bill_flow_publishes_a_summary_artifact(tmp_path, prefect_harness):
+    from ocrbill.pipeline import ingest_flow, monthly_bill
+    from prefect.client.orchestration import get_client
+
+    landing, wh = tmp_path / "landing", tmp_path / "wh"
+    _write_logs(landing)
+    ingest_flow(str(wh), [str(landing / "calls_2026-10.jsonl")])
+    result = monthly_bill(str(wh), "2026-10")
+    assert result["accounts"] > 0
+
+    async def artifact_keys():
+        async with get_client() as client:
+            return [a.key for a in await client.read_artifacts()]
+
+    import asyncio
+
+    assert "bill-summary-2026-10" in asyncio.run(artifact_keys())
