@@ -68,6 +68,17 @@ class Pack:
     expires_at: datetime
     price: Decimal | None = None  # None -> list price (R12)
     refunded_at: datetime | None = None  # approved refund: stops serving at this instant (R20)
+    voucher: Decimal = Decimal(0)  # part of the price paid by voucher: not refunded (R20)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Account-lifecycle events the model replays alongside the calls (R20, R24, R25)."""
+
+    refund_requests: tuple[tuple[str, datetime], ...] = ()  # (pack_id, requested_at)
+    violations: tuple[tuple[str, datetime, datetime | None], ...] = ()  # (owner, from, to)
+    postpaid_switches: tuple[tuple[str, datetime, bool], ...] = ()  # (owner, at, enabled)
+    opened_at: tuple[tuple[str, datetime], ...] = ()  # (owner, account opened)
 
 
 @dataclass(frozen=True)
@@ -235,9 +246,30 @@ class PackState:
 # --------------------------------------------------------------------------------------------
 
 
+def suspended_for_violation(life: Lifecycle, owner: str, t: datetime) -> bool:
+    """R24: is the account stopped for a violation at instant t?"""
+    return any(o == owner and as_utc(f) <= t and (to is None or t < as_utc(to)) for o, f, to in life.violations)
+
+
+def postpaid_known_off(life: Lifecycle, owner: str, t: datetime) -> bool:
+    """R25: the latest switch strictly before t says off, or no switch and opened ≥ 2021-12-14."""
+    before = [(as_utc(at), enabled) for o, at, enabled in life.postpaid_switches if o == owner and as_utc(at) < t]
+    if before:
+        return not max(before)[1]
+    opened = [as_utc(at) for o, at in life.opened_at if o == owner]
+    return bool(opened) and min(opened) >= datetime(2021, 12, 14, tzinfo=BILLING_TZ).astimezone(UTC)
+
+
+def refund_window_closes(purchased_at: datetime) -> datetime:
+    """R20: 00:00 (UTC+8) of the 8th day after the purchase day."""
+    day = as_utc(purchased_at).astimezone(BILLING_TZ).date() + timedelta(days=8)
+    return datetime(day.year, day.month, day.day, tzinfo=BILLING_TZ).astimezone(UTC)
+
+
 def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
                activations: dict[tuple[str, str], datetime] | None = None,
-               contract_prices: dict[tuple[str, str], Decimal] | None = None) -> dict:
+               contract_prices: dict[tuple[str, str], Decimal] | None = None,
+               life: Lifecycle | None = None) -> dict:
     """Rate one billing month.
 
     `activations`: (owner, item) -> activation instant (R6b). `contract_prices`: (owner, item) ->
@@ -246,6 +278,7 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
     """
     activations = activations or {}
     contract_prices = contract_prices or {}
+    life = life or Lifecycle()
     month_start, month_end = month_bounds(month)
     for name, book in (("ladder", prices.ladder), ("intl_ladder", prices.intl_ladder)):
         for item, tiers in book.items():
@@ -310,15 +343,33 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
 
     # ---- replay every call before the rated month's end, in R8 order ----------------------
     # Calls of earlier months are replayed too, so that pack balances carry over (months chain).
-    replay = [(as_utc(c.ts), c) for c in calls]  # (instant in UTC, call)
-    replay = [(t, c) for t, c in replay if t < month_end]
-    replay.sort(key=lambda tc: (tc[0], tc[1].request_id))
+    # R20: refund requests are decided at their instant, before the calls of that same instant.
+    replay = [(as_utc(c.ts), 1, c.request_id, c) for c in calls]
+    replay += [(as_utc(at), 0, pack_id, None) for pack_id, at in life.refund_requests]
+    replay = [r for r in replay if r[0] < month_end]
+    replay.sort(key=lambda r: r[:3])
+    refund_decisions: dict[str, tuple[str, str | None]] = {}
 
     # usage of the rated month, per (owner, site, item)
     usage: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
-        lambda: {"calls": 0, "free": 0, "prepaid": 0, "postpaid": 0})
+        lambda: {"calls": 0, "free": 0, "prepaid": 0, "postpaid": 0, "postpaid_off": False})
 
-    for t, call in replay:
+    for t, _order, key, call in replay:
+        if call is None:
+            pack, state = paid_by_id[key]
+            if t >= refund_window_closes(pack.purchased_at):
+                reason = "window_closed"
+            elif suspended_for_violation(life, pack.owner_uin, t):
+                reason = "suspended_for_violation"
+            elif state.used_total > 0:
+                reason = "units_drawn"
+            else:
+                reason = None
+                state.refunded_at = t if state.refunded_at is None else min(state.refunded_at, t)
+            refund_decisions[key] = ("denied", reason) if reason else ("approved", None)
+            continue
+        if suspended_for_violation(life, call.owner_uin, t):
+            continue  # R24: not billed while suspended (reported as an anomaly)
         if call.site not in SITES:
             raise ValueError(f"call {call.request_id!r}: unknown site {call.site!r}")
         in_rated_month = t >= month_start
@@ -346,6 +397,8 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
                 line["free"] += free
                 line["prepaid"] += prepaid
                 line["postpaid"] += postpaid
+                if call.site == "domestic" and postpaid > 0 and postpaid_known_off(life, call.owner_uin, t):
+                    line["postpaid_off"] = True  # R25
 
     # ---- usage lines (R9, R10, R11) ---------------------------------------------------------
     lines = []
@@ -379,6 +432,8 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
             unit_price = tiers[tier] if tiers is not None else None
             if unit_price is None and postpaid > 0:
                 flags.append("unpriced")  # R11
+        if u["postpaid_off"]:
+            flags.append("postpaid_not_enabled")
         amount = money(postpaid * unit_price) if unit_price is not None else ZERO_MONEY
         lines.append({
             "billing_month": month,
@@ -426,13 +481,28 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
             "amount": money(price) if price is not None else ZERO_MONEY,
             "flags": tuple(sorted(flags)),
         })
+    # ---- approved refunds: a negative line in the month of the request (R20) ----------------
+    for pack_id, at in life.refund_requests:
+        if refund_decisions.get(pack_id, ("", None))[0] != "approved" or billing_month_of(at) != month:
+            continue
+        pack, _state = paid_by_id[pack_id]
+        price = pack.price if pack.price is not None else prices.pack_list_price.get((pack.billing_item, pack.size))
+        lines.append({
+            "billing_month": month, "owner_uin": pack.owner_uin, "site": "domestic",
+            "billing_item": pack.billing_item, "charge_type": "pack_refund", "ref_id": pack_id,
+            "calls": 0, "billable_units": 0, "free_units": 0, "prepaid_units": 0, "postpaid_units": 0,
+            "tier_from": None, "unit_price": None,
+            "amount": -money((price or Decimal(0)) - pack.voucher), "flags": (),
+        })
     lines.sort(key=lambda l: (l["owner_uin"], l["site"], l["billing_item"], l["charge_type"],
                               l["ref_id"] or ""))
 
     # ---- pack balances at the rated month's end --------------------------------------------
     listed: list[PackState] = []
     for pack, state in paid_by_id.values():
-        if as_utc(pack.purchased_at) < month_end and state.expires_at > month_start:
+        stops = min(state.expires_at, state.refunded_at or state.expires_at)
+        refunded_this_month = state.refunded_at is not None and state.refunded_at >= month_start
+        if as_utc(pack.purchased_at) < month_end and (stops > month_start or refunded_this_month):
             listed.append(state)
     domestic_usage = {(o, i) for (o, s, i), u in usage.items()
                       if s == "domestic" and u["free"] + u["prepaid"] + u["postpaid"] > 0}
@@ -471,4 +541,4 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
             "status": status,
         })
     balances.sort(key=lambda b: (b["owner_uin"], b["billing_item"], b["kind"], b["pack_id"]))
-    return {"lines": lines, "pack_balances": balances}
+    return {"lines": lines, "pack_balances": balances, "refund_decisions": refund_decisions}

@@ -60,3 +60,11 @@ def test_R25_the_switch_applies_only_to_calls_after_it():
 def test_R25_international_usage_is_not_flagged():
     line = run([postpaid(False)], n_calls=3, site="international")
     assert "postpaid_not_enabled" not in line["flags"]
+
+
+@pytest.mark.parametrize(("switch_after_last_call", "flagged"), [(timedelta(0), False), (-timedelta(microseconds=1), True)])
+def test_R25_a_switch_counts_only_strictly_before_the_call(switch_after_last_call, flagged):
+    start = datetime(2026, 10, 20, tzinfo=CST)
+    last_call = start + timedelta(seconds=1000)  # the 1001st call: the only postpaid unit
+    line = run([postpaid(False, last_call + switch_after_last_call)], n_calls=1001, start=start)
+    assert ("postpaid_not_enabled" in line["flags"]) is flagged

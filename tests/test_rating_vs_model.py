@@ -1,5 +1,8 @@
 """The SQL rating against the slow per-call model (tests/reference_model.py), on random inputs.
 
+Lifecycle events ride along: refund requests at and around the window's close (R20), violation
+suspensions (R24) and postpaid switches / account openings (R25).
+
 Free quotas are shrunk (in both) so that small random inputs reach the paid packs and postpaid;
 packs start and expire mid-month, several per item, and calls sit on month boundaries in several
 offsets. Everything the bill says must match: usage lines, pack charges, pack balances.
@@ -51,7 +54,9 @@ def call_rows(draw):
 
 @st.composite
 def pack_rows(draw, index):
-    purchased = BASE + timedelta(seconds=draw(st.integers(-45 * 86400, 50 * 86400)))
+    # purchases at random instants or at local midnight (where the refund window's edge falls)
+    purchased = BASE + timedelta(seconds=draw(st.one_of(
+        st.integers(-45 * 86400, 50 * 86400), st.integers(-45, 50).map(lambda d: d * 86400))))
     effective = purchased + timedelta(seconds=draw(st.sampled_from([0, 0, 3600, 5 * 86400])))
     expires = effective + timedelta(seconds=draw(st.sampled_from([86400, 10 * 86400, 40 * 86400, 365 * 86400])))
     return {
@@ -68,11 +73,51 @@ def pack_rows(draw, index):
 
 
 @st.composite
+def lifecycle_events(draw, packs, call_times):
+    """Refund requests, violation suspensions, postpaid switches and account openings.
+
+    Their instants are often a call's own timestamp, so that `<` against `<=` is exercised.
+    """
+    events = []
+
+    def instant_and_owner():
+        if call_times and draw(st.booleans()):
+            return draw(st.sampled_from(call_times))
+        return BASE + timedelta(seconds=draw(offsets)), draw(st.sampled_from(OWNERS))
+
+    def instant():
+        return instant_and_owner()[0]
+
+    for pack in packs:
+        if draw(st.integers(0, 2)) == 0:
+            after = timedelta(seconds=draw(st.sampled_from([0, 3600, 7 * 86400, 8 * 86400 - 1, 8 * 86400, 9 * 86400])))
+            events.append({"event_type": "pack_refund", "pack_id": pack["pack_id"], "owner_uin": pack["owner_uin"],
+                           "requested_at": pack["purchased_at"] + after, "event_key": pack["pack_id"]})
+    for i in range(draw(st.integers(0, 1))):
+        start, owner = instant_and_owner()
+        end = draw(st.one_of(st.none(), st.just(max(start, instant()) + timedelta(seconds=draw(st.sampled_from([0, 1, 86400]))))))
+        end = None if end == start else end
+        events.append({"event_type": "suspension", "owner_uin": owner, "reason": "violation",
+                       "from_ts": start, "to_ts": end, "event_key": f"v{i}"})
+    for i in range(draw(st.integers(0, 2))):
+        at, owner = instant_and_owner()
+        events.append({"event_type": "postpaid", "owner_uin": owner, "enabled": draw(st.booleans()),
+                       "at": at, "event_key": f"pp{i}"})
+    for owner in OWNERS:
+        if draw(st.booleans()):
+            opened = draw(st.sampled_from([datetime(2020, 5, 1, tzinfo=UTC), datetime(2021, 12, 13, 16, tzinfo=UTC),
+                                           datetime(2024, 1, 1, tzinfo=UTC)]))
+            events.append({"event_type": "account", "owner_uin": owner, "opened_at": opened, "event_key": f"a{owner}"})
+    return events
+
+
+@st.composite
 def scenarios(draw):
     rows = draw(st.lists(call_rows(), max_size=40))
     calls = [{"request_id": f"r{i:03d}", **row} for i, row in enumerate(rows)]
     n_packs = draw(st.integers(0, 4))
     packs = [draw(pack_rows(i)) for i in range(n_packs)]
+    packs += draw(lifecycle_events(packs, [(c["ts"], c["owner_uin"]) for c in calls]))
     month = draw(st.sampled_from(["2026-09", "2026-10", "2026-11"]))
     return calls, packs, month
 
@@ -130,9 +175,9 @@ def model_side(out: dict) -> tuple[list, list]:
     return lines, balances
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
-def test_R4_to_R12_sql_matches_the_per_call_model(scenario):
+def test_R4_to_R12_R20_R24_R25_sql_matches_the_per_call_model(scenario):
     calls, packs, month = scenario
     con = new_con()
     con.execute("UPDATE ref_billing_items SET free_units = CASE free_kind WHEN 'monthly' THEN ? WHEN 'once' THEN ? END WHERE free_kind <> 'none'",
@@ -151,9 +196,15 @@ def test_R4_to_R12_sql_matches_the_per_call_model(scenario):
     model_packs = [
         model.Pack(pack_id=p["pack_id"], owner_uin=p["owner_uin"], billing_item=p["billing_item"], size=p["size"],
                    purchased_at=p["purchased_at"], effective_at=p["effective_at"], expires_at=p["expires_at"], price=p["price"])
-        for p in packs
+        for p in packs if p["event_type"] == "pack_purchase"
     ]
-    want = model_side(model.rate_month(month, model_calls, model_packs, prices))
+    life = model.Lifecycle(
+        refund_requests=tuple((e["pack_id"], e["requested_at"]) for e in packs if e["event_type"] == "pack_refund"),
+        violations=tuple((e["owner_uin"], e["from_ts"], e["to_ts"]) for e in packs if e["event_type"] == "suspension"),
+        postpaid_switches=tuple((e["owner_uin"], e["at"], e["enabled"]) for e in packs if e["event_type"] == "postpaid"),
+        opened_at=tuple((e["owner_uin"], e["opened_at"]) for e in packs if e["event_type"] == "account"),
+    )
+    want = model_side(model.rate_month(month, model_calls, model_packs, prices, life=life))
     assert got[0] == want[0]
     assert got[1] == want[1]
 
