@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ocrbill import events as ev
-from ocrbill.events import EVENTS_COLUMNS, REJECTED_COLUMNS, EventError, create_views, load_events
+from ocrbill.catalog import attach_warehouse
+from ocrbill.events import EVENTS_COLUMNS, REJECTED_COLUMNS, EventError, load_events
 from ocrbill.warehouse import Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
@@ -51,7 +52,7 @@ def load(wh: Path, *paths: Path) -> ev.EventsResult:
 
 def table(wh: Path, name: str = "events") -> list[dict[str, Any]]:
     con = duckdb.connect()
-    create_views(con, wh)
+    attach_warehouse(con, Warehouse(wh))
     rel = con.sql(f"SELECT * FROM {name}")
     cols = rel.columns
     order = {c["batch_id"]: i for i, c in enumerate(Warehouse(wh).commits())}  # commit order
@@ -664,7 +665,7 @@ def test_parquet_types_match_events_columns(tmp_path):
 
 def test_empty_views_are_typed(tmp_path):
     con = duckdb.connect()
-    create_views(con, tmp_path / "empty")
+    attach_warehouse(con, Warehouse(tmp_path / "empty"))
     for name, columns in (("events", EVENTS_COLUMNS), ("events_rejected", REJECTED_COLUMNS)):
         assert {r[0]: r[1] for r in con.execute(f"DESCRIBE {name}").fetchall()} == columns
         assert con.execute(f"SELECT count(*) FROM {name}").fetchone() == (0,)

@@ -30,14 +30,8 @@ CALLS_COLUMNS = {
     "batch_id": "VARCHAR",
 }
 
-QUARANTINE_COLUMNS = {
-    "batch_id": "VARCHAR",
-    "source_file": "VARCHAR",
-    "source_line": "BIGINT",
-    "reason": "VARCHAR",
-    "detail": "VARCHAR",
-    "raw": "VARCHAR",
-}
+# Quarantined call records have the shape of rejected events: where, why, and the raw line.
+QUARANTINE_COLUMNS = REJECTED_COLUMNS
 
 DUPLICATES_COLUMNS = {
     "batch_id": "VARCHAR",

@@ -909,27 +909,3 @@ def load_events(
             if progress is not None:
                 progress(_progress_message(entry))
     return result
-
-
-# --------------------------------------------------------------------------------------------
-# Reading back (for the rating stage and `ocrbill sql`).
-# --------------------------------------------------------------------------------------------
-
-
-def _empty_select(columns: dict[str, str]) -> str:
-    cols = ", ".join(f'CAST(NULL AS {typ}) AS "{name}"' for name, typ in columns.items())
-    return f"SELECT {cols} WHERE false"
-
-
-def create_views(con: Any, warehouse: Path) -> None:
-    """Create views `events` and `events_rejected` over the committed files (typed, maybe empty)."""
-    wh = Warehouse(warehouse)
-    for table, columns in (("events", EVENTS_COLUMNS), ("events_rejected", REJECTED_COLUMNS)):
-        files = [str(p) for p in wh.files(table)]
-        if files:
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            cols = ", ".join(f'CAST("{name}" AS {typ}) AS "{name}"' for name, typ in columns.items())
-            query = f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
-        else:
-            query = _empty_select(columns)
-        con.execute(f"CREATE OR REPLACE VIEW {table} AS {query}")
