@@ -110,3 +110,22 @@ def test_monthly_bill_flow_publishes_a_summary_artifact(tmp_path, prefect_harnes
     import asyncio
 
     assert "bill-summary-2026-10" in asyncio.run(artifact_keys())
+
+
+def test_nightly_deployment_runs_on_a_shanghai_cron(tmp_path):
+    from ocrbill.pipeline import nightly_deployment
+
+    deployment = nightly_deployment(tmp_path / "wh", tmp_path / "landing", "30 1 * * *")
+    (schedule,) = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 1 * * *", "Asia/Shanghai")
+    assert deployment.parameters == {"warehouse": str((tmp_path / "wh").resolve()),
+                                     "landing": str((tmp_path / "landing").resolve())}
+
+
+@pytest.mark.parametrize(("now", "month"), [("2026-10-31T15:59:59+00:00", "2026-10"), ("2026-10-31T16:00:00+00:00", "2026-11")])
+def test_R1_open_month_is_the_shanghai_month(now, month):
+    from datetime import datetime
+
+    from ocrbill.pipeline import open_month
+
+    assert open_month(datetime.fromisoformat(now)) == month

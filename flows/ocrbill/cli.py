@@ -193,14 +193,12 @@ def serve(
     landing: Annotated[Path, typer.Option("--landing", help="Folder where new call logs (and events/) land.")] = Path("landing"),
     cron: Annotated[str, typer.Option("--cron", help="Schedule of the nightly flow (Asia/Shanghai).")] = "0 2 * * *",
 ) -> None:
-    """Serve the Prefect `nightly` flow on a cron schedule (needs a Prefect API or runs ephemeral)."""
-    from .pipeline import nightly
+    """Serve the Prefect `nightly` flow on a cron schedule (uses $PREFECT_API_URL, else a local server)."""
+    from prefect import serve as prefect_serve
 
-    nightly.serve(
-        name="ocrbill-nightly",
-        cron=cron,
-        parameters={"warehouse": str(warehouse.resolve()), "landing": str(landing.resolve())},
-    )
+    from .pipeline import nightly_deployment
+
+    prefect_serve(nightly_deployment(warehouse, landing, cron))
 
 
 def main() -> None:

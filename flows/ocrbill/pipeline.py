@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
+from prefect.schedules import Cron
 
 from .events import load_events
 from .export import bill_month
@@ -79,3 +80,12 @@ def nightly(warehouse: str, landing: str, month: str | None = None) -> dict:
         results["ingest"] = ingest_task(warehouse, call_files)
     results["bill"] = bill_task(warehouse, month or open_month())
     return results
+
+
+def nightly_deployment(warehouse: Path, landing: Path, cron: str = "0 2 * * *"):
+    """The `nightly` flow as a deployment on a cron schedule in the billing time zone (R1)."""
+    return nightly.to_deployment(
+        name="ocrbill-nightly",
+        schedule=Cron(cron, timezone="Asia/Shanghai"),
+        parameters={"warehouse": str(warehouse.resolve()), "landing": str(landing.resolve())},
+    )
