@@ -12,7 +12,7 @@ lines as (
     select
         source_row,
         case when source_row = 1 and starts_with(line, chr(65279)) then line[2:] else line end as line
-    from ingest_raw_lines
+    from ingest_lines
     -- blank lines are not records (the CSV reader gives an empty line as NULL)
     where line is not null and not regexp_full_match(line, '\s*')
 ),

@@ -1,5 +1,6 @@
 -- ingest_jsonl_records: the records of a JSON Lines call log, fields as text (spec §1.1).
--- Grain: one row per non-blank line of the file.
+-- Grain: one row per non-blank line of `ingest_lines` (every line of the file, or the
+-- duplicate-candidate lines only: see ingest.py).
 -- Every field is extracted once with json_transform into a struct of VARCHAR: a JSON string
 -- gives its value, a number its text (so `"timestamp": 1759643112345` gives '1759643112345'),
 -- an object or array its JSON text. Type checks happen in stg_calls on that text.
@@ -11,21 +12,23 @@ lines as (
         source_row,
         -- a UTF-8 byte order mark may start the file
         case when source_row = 1 and starts_with(line, chr(65279)) then line[2:] else line end as line
-    from ingest_raw_lines
+    from ingest_lines
 ),
 
 parsed as (
     select
         source_row,
         line,
-        case when starts_with(line, '{') or starts_with(ltrim(line), '{') then try(json_transform(line, '{
+        case when (case when starts_with(line, '{') then true else starts_with(ltrim(line), '{') end) then try(json_transform(line, '{
             "request_id": "VARCHAR", "timestamp": "VARCHAR", "owner_uin": "VARCHAR",
             "uin": "VARCHAR", "action": "VARCHAR", "region": "VARCHAR", "error_code": "VARCHAR",
             "images_total": "VARCHAR", "images_recognized": "VARCHAR", "tickets": "VARCHAR"
         }')) end as rec
     from lines
     -- blank lines are not records (the CSV reader gives an empty line as NULL)
-    where line is not null and not regexp_full_match(line, '\s*')
+    -- (the regex only for lines that start with whitespace: a line starting with `{` is not blank)
+    where line is not null and line <> ''
+        and (ascii(line) not in (9, 10, 12, 13, 32) or not regexp_full_match(line, '\s*'))
 ),
 
 final as (

@@ -5,7 +5,9 @@
 -- done here (see ingest_duplicates.sql). `raw` is kept only for quarantined records.
 --
 -- Imports: `ingest_records` (the file's records as text, from ingest_jsonl_records.sql or
--- ingest_csv_records.sql) and the reference dimensions built by ingest.py from the ref_* tables.
+-- ingest_csv_records.sql) and the reference lookups of ingest_dims.sql, as session variables
+-- (MAPs and lists: lookups are scalar functions, so this model has no join and keeps the order
+-- of the file).
 -- Timestamps (R1): ISO-8601 with `Z` or an offset; without an offset, Asia/Shanghai local time
 -- (UTC+8, no DST since 1991, so a fixed 8 hours); or epoch milliseconds (digits). Stored as naive
 -- UTC; billing_month is the Asia/Shanghai calendar month.
@@ -14,22 +16,6 @@ with
 
 records as (
     select * from ingest_records
-),
-
-actions as (
-    select action, per_ticket from ingest_dim_actions
-),
-
-regions as (
-    select region, site from ingest_dim_regions
-),
-
-ticket_types as (
-    select list(type_code) as known_types from ingest_dim_ticket_types
-),
-
-error_codes as (
-    select error_code, true as known from ingest_dim_error_codes
 ),
 
 -- empty text means absent (the CSV adapter trims its fields; JSON values are taken as logged)
@@ -81,16 +67,13 @@ checked as (
         case when images_total_ok then images_total_text::INTEGER end as images_total,
         case when images_recognized_ok then images_recognized_text::INTEGER end as images_recognized,
         case when tickets_ok then tickets_text::INTEGER[] end as tickets,
-        actions.action is not null as action_known,
-        coalesce(actions.per_ticket, false) as per_ticket,
-        regions.site,
-        coalesce(error_codes.known, false) as error_code_listed,
-        ticket_types.known_types
+        getvariable('ingest_action_per_ticket')[action] as action_per_ticket,
+        action_per_ticket is not null as action_known,
+        coalesce(action_per_ticket, false) as per_ticket,
+        getvariable('ingest_region_site')[region] as site,  -- R3
+        coalesce(list_contains(getvariable('ingest_error_codes'), error_code), false) as error_code_listed,
+        getvariable('ingest_ticket_types') as known_types
     from typed
-    left join actions using (action)
-    left join regions using (region)
-    left join error_codes using (error_code)
-    cross join ticket_types
 ),
 
 validated as (
@@ -117,8 +100,15 @@ validated as (
             when len(tickets) > 0 and not per_ticket then 'bad_value'
             when len(tickets) > 0 and not list_has_all(known_types, tickets)
                 then 'unknown_ticket_type'
-        end as reason,
-        case
+        end as reason
+    from checked
+),
+
+-- the human detail, worked out for the quarantined records only
+explained as (
+    select
+        validated.*,
+        case when reason is not null then case
             when not readable then unreadable_detail
             when request_id is null then 'request_id is missing'
             when ts_text is null then 'timestamp is missing'
@@ -147,8 +137,8 @@ validated as (
             when len(tickets) > 0 and not list_has_all(known_types, tickets)
                 then 'ticket Type not in reference/ticket_types.csv: '
                     || list_filter(tickets, lambda t: not list_contains(known_types, t))::VARCHAR
-        end as detail
-    from checked
+        end end as detail
+    from validated
 ),
 
 final as (
@@ -179,7 +169,7 @@ final as (
         reason,
         detail,
         case when reason is not null then raw end as raw
-    from validated
+    from explained
 )
 
 select * from final

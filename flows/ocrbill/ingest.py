@@ -31,6 +31,7 @@ Choices the spec leaves open (documented here and in the SQL):
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -138,19 +139,37 @@ def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
         con.execute(f"SET VARIABLE {name} = NULL::VARCHAR")
 
 
-def _stage(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
-    """Read and validate the file named by `ingest_path` into `ingest_stg` (one pass)."""
-    con.execute("DROP TABLE IF EXISTS reject_errors")
-    con.execute("DROP TABLE IF EXISTS reject_scans")
-    # views bind their file when created: (re)create them once `ingest_path` is set
-    con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines"))
+def _lines_and_records(con: duckdb.DuckDBPyConnection, fmt: str, lines: str) -> None:
+    """(Re)create the views `ingest_lines` (the lines to read, a query) and `ingest_records`
+    (the format's adapter over them); views bind their file when created."""
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_lines AS " + lines)
     adapter = "ingest_jsonl_records" if fmt == "jsonl" else "ingest_csv_records"
     con.execute("CREATE OR REPLACE TEMP VIEW ingest_records AS " + sql_text(adapter))
+
+
+def _drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS reject_errors")
+    con.execute("DROP TABLE IF EXISTS reject_scans")
+
+
+def _has_rejects(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'reject_errors'"
+        ).fetchone()[0]
+        and con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
+    """Read and validate the whole file named by `ingest_path` into `ingest_stg` (one pass;
+    the path for files with lines the reader cannot decode)."""
+    _drop_rejects(con)
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines"))
+    _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_dup_lines AS SELECT * FROM ingest_raw_lines")
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_stg AS " + sql_text("stg_calls"))
-    has_rejects = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'reject_errors'"
-    ).fetchone()[0] and con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
-    if has_rejects:
+    if _has_rejects(con):
         _restore_rejected_lines(con)
 
 
@@ -185,8 +204,8 @@ def _restore_rejected_lines(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _classify(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> dict[str, Any]:
-    """Find duplicates (`ingest_dups`) and count the file's outcome."""
+def _committed_view(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
+    """The view `ingest_committed_calls`: the dedup keys of every committed call."""
     committed = [str(p) for p in wh.files("calls")]
     if committed:
         con.execute("SET VARIABLE ingest_committed_files = ?", [committed])
@@ -199,6 +218,10 @@ def _classify(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> dict[str, Any]:
             "CREATE OR REPLACE TEMP VIEW ingest_committed_calls AS "
             + sql_text("ingest_committed_calls_empty")
         )
+
+
+def _classify(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Find duplicates (`ingest_dups`) and count the file's outcome (whole-file `ingest_stg`)."""
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_dups AS " + sql_text("ingest_duplicates"))
     read, valid, quarantined = con.execute(
         "SELECT count(*), count(*) FILTER (reason IS NULL), count(*) FILTER (reason IS NOT NULL)"
@@ -270,7 +293,164 @@ def _write_batch(
     wh.commit(batch, sources=[source], counts=record_counts)
 
 
+def _find_candidates(con: duckdb.DuckDBPyConnection, fmt: str) -> bool:
+    """Pass 1: `ingest_cand_rows`, the lines that may be duplicates (one cheap read of the file:
+    the request_id only). False when the file has lines the reader cannot decode."""
+    _drop_rejects(con)
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines"))
+    _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
+    keys = "ingest_jsonl_keys" if fmt == "jsonl" else "ingest_csv_keys"
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_keys AS " + sql_text(keys))
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
+    return not _has_rejects(con)
+
+
+def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
+    """Pass 2: read and validate the candidate lines only (`ingest_stg`, `ingest_cand_lines`)
+    and find the duplicates among them (`ingest_dups`)."""
+    _drop_rejects(con)
+    (candidates,) = con.execute("SELECT count(*) FROM ingest_cand_rows").fetchone()
+    if candidates:
+        # a constant list, not `IN (SELECT ...)`: the optimizer cannot estimate the size of a
+        # read_csv and may build the join's hash table on the whole file instead of the list
+        con.execute(
+            "SET VARIABLE ingest_cand_list = (SELECT list(source_row ORDER BY source_row)"
+            " FROM ingest_cand_rows)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE ingest_cand_lines AS SELECT * FROM ingest_raw_lines"
+            " WHERE list_contains(getvariable('ingest_cand_list'), source_row)"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE ingest_cand_lines AS SELECT * FROM ingest_raw_lines LIMIT 0"
+        )
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_dup_lines AS SELECT * FROM ingest_cand_lines")
+    if fmt == "jsonl":
+        _lines_and_records(con, fmt, "SELECT * FROM ingest_cand_lines")
+    else:  # the CSV adapter needs the header line: filter its records instead
+        _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW ingest_records AS SELECT * FROM ("
+            + sql_text("ingest_csv_records")
+            + ") WHERE source_row IN (SELECT source_row FROM ingest_cand_lines)"
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_stg AS " + sql_text("stg_calls"))
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_dups AS " + sql_text("ingest_duplicates"))
+    _drop_rejects(con)
+
+
+def _write_main(con: duckdb.DuckDBPyConnection, fmt: str, work: Path) -> dict[str, list[Path]]:
+    """Pass 3: read, validate and write every record that is not a duplicate, in one streaming
+    pass (`ingest_main.sql`), partitioned under `work`; returns the files by partition."""
+    _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_all AS " + sql_text("stg_calls"))
+    shutil.rmtree(work, ignore_errors=True)
+    # a partitioned write buffers rows per partition until this many (default 524,288): flush
+    # every row group instead, so that its memory stays small
+    con.execute("SET partitioned_write_flush_threshold = 122880")
+    try:
+        con.execute(
+            f"COPY ({sql_text('ingest_main')}) TO $target (FORMAT parquet, PARTITION_BY (part))",
+            {"target": str(work)},
+        )
+    finally:
+        con.execute("RESET partitioned_write_flush_threshold")
+    _drop_rejects(con)
+    parts: dict[str, list[Path]] = {}
+    if work.is_dir():
+        for folder in sorted(work.iterdir()):
+            key, _, value = folder.name.partition("=")
+            if key != "part" or not (value == "quarantine" or _MONTH.match(value)):
+                raise IngestError(f"unexpected partition {folder.name!r}")
+            parts[value] = sorted(folder.glob("*.parquet"), key=lambda p: (len(p.name), p.name))
+    return parts
+
+
+def _one_file(con: duckdb.DuckDBPyConnection, files: list[Path]) -> Path:
+    """The partition as one file (DuckDB writes one per partition; if it ever wrote more, they
+    are merged back in line order)."""
+    if len(files) == 1:
+        return files[0]
+    merged = files[0].with_name("merged.parquet.tmp")
+    con.execute(
+        "COPY (SELECT * FROM read_parquet($files) ORDER BY source_line) TO $target (FORMAT parquet)",
+        {"files": [str(f) for f in files], "target": str(merged)},
+    )
+    return merged
+
+
+def _ingest_streaming(
+    con: duckdb.DuckDBPyConnection,
+    wh: Warehouse,
+    fmt: str,
+    batch_id: str,
+    source: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Passes 2 and 3 and the commit (`source` None: count only, write nothing)."""
+    _find_duplicates(con, fmt)
+    batch = wh.begin(batch_id, "ingest") if source is not None else None
+    work = wh.root / "_staging" / f"_work-{batch_id}"  # under _staging: recover() removes it
+    try:
+        parts = _write_main(con, fmt, work)
+        months = {m: _one_file(con, f) for m, f in parts.items() if m != "quarantine"}
+        quarantine = _one_file(con, parts["quarantine"]) if "quarantine" in parts else None
+        accepted = 0
+        for file in months.values():
+            accepted += con.execute("SELECT count(*) FROM read_parquet(?)", [str(file)]).fetchone()[0]
+        by_reason: dict[str, int] = {}
+        if quarantine is not None:
+            by_reason = dict(
+                con.execute(
+                    "SELECT action AS reason, count(*) FROM read_parquet(?) GROUP BY 1 ORDER BY 1",
+                    [str(quarantine)],
+                ).fetchall()
+            )
+        unknown_codes: dict[str, int] = {}
+        if months:
+            unknown_codes = dict(
+                con.execute(
+                    "SELECT error_code, count(*) FROM read_parquet(?) WHERE error_code IS NOT NULL"
+                    " AND error_code NOT IN (SELECT error_code FROM ingest_dim_error_codes)"
+                    " GROUP BY error_code ORDER BY error_code",
+                    [[str(f) for f in months.values()]],
+                ).fetchall()
+            )
+        duplicates, conflicts = con.execute(
+            "SELECT count(*), count(*) FILTER (kind = 'conflict') FROM ingest_dups"
+        ).fetchone()
+        quarantined = sum(by_reason.values())
+        counts = {
+            "read": accepted + duplicates + quarantined,
+            "accepted": accepted,
+            "duplicates": duplicates,
+            "conflicts": conflicts,
+            "quarantined": quarantined,
+            "quarantined_by_reason": by_reason,
+            "unknown_error_codes": unknown_codes,
+        }
+        if batch is not None and source is not None:
+            for month, file in sorted(months.items()):
+                os.replace(file, batch.path(f"calls/billing_month={month}/{batch_id}.parquet"))
+            if quarantine is not None:
+                con.execute("SET VARIABLE ingest_quarantine_part = ?", [str(quarantine)])
+                _copy(con, "ingest_quarantine_main", batch.path(f"quarantine/{batch_id}.parquet"))
+            if duplicates:
+                _copy(con, "ingest_duplicates_out", batch.path(f"duplicates/{batch_id}.parquet"))
+            shutil.rmtree(work, ignore_errors=True)
+            wh.commit(batch, sources=[source], counts=counts)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return counts
+
+
 def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> dict[str, Any]:
+    """One file, one batch. Three passes over the file: (1) the request_ids only, to find the
+    few lines that may be duplicates; (2) those lines, validated, to find the duplicates;
+    (3) every line, validated and written straight to Parquet in file order (a streaming pass
+    whose memory does not grow with the file). A file with lines the reader cannot decode
+    (invalid UTF-8, over-long lines) takes the whole-file path instead (`_stage`), which
+    renumbers the lines after them."""
     fmt = file_format(path)
     source_file = str(path.resolve())
     info: dict[str, Any] = {"path": source_file, "sha256": None, "batch_id": None}
@@ -288,21 +468,27 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     con.execute("SET VARIABLE ingest_path = ?", [source_file])
     con.execute("SET VARIABLE ingest_source_file = ?", [source_file])
     con.execute("SET VARIABLE ingest_batch_id = ?", [batch_id])
+    _committed_view(con, wh)
+    earlier = wh.committed_sources().get(sha256)
+    source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
     try:
-        _stage(con, fmt)
+        streaming = _find_candidates(con, fmt)
+        if not streaming:
+            _stage(con, fmt)
     except duckdb.Error as exc:
         raise IngestError(f"{source_file}: cannot read: {exc}") from exc
-    counts = _classify(con, wh)
-    earlier = wh.committed_sources().get(sha256)
-    if earlier is None:
-        source = {"path": source_file, "sha256": sha256, "bytes": size}
-        _write_batch(con, wh, batch_id, source, counts)
-        skipped = None
+    if streaming:
+        counts = _ingest_streaming(con, wh, fmt, batch_id, source)
     else:
+        counts = _classify(con)
+        if source is not None:
+            _write_batch(con, wh, batch_id, source, counts)
+    skipped = None
+    if earlier is not None:
         skipped = f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written"
     info.update({k: v for k, v in counts.items() if not k.startswith("_")})
     info["skipped_reason"] = skipped
-    for table in ("ingest_stg", "ingest_dups"):
+    for table in ("ingest_stg", "ingest_dups", "ingest_cand_rows", "ingest_cand_lines"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return info
 
