@@ -15,7 +15,7 @@ params as (select * from stg_run_params),
 
 packs as (select * from int_packs),
 
-draws as (select * from int_pack_draws),
+draws as not materialized (select * from int_pack_draws),
 
 -- R8: the order in which one call's units meet the packs of an (owner, item)
 ranked_packs as (
@@ -25,18 +25,26 @@ ranked_packs as (
     from packs
 ),
 
+-- packs whose remainder ends below 20% of the size: only their draws can cross a threshold
+alerting_packs as (
+    select ranked_packs.pack_id, ranked_packs.size
+    from ranked_packs
+    join (select pack_id, sum(units) as used_total from draws group by all) as used using (pack_id)
+    where 5 * (ranked_packs.size - used.used_total) < ranked_packs.size
+),
+
 -- the pack's remainder before and after each call that drew from it, in (ts, request_id) order
 running as (
     select
         draws.pack_id, draws.request_id, draws.ts_utc, draws.billing_month,
-        draws.owner_uin, draws.billing_item, draws.units, ranked_packs.size,
-        ranked_packs.size - sum(draws.units) over (
+        draws.owner_uin, draws.billing_item, draws.units, alerting_packs.size,
+        alerting_packs.size - sum(draws.units) over (
             partition by draws.pack_id
             order by draws.ts_utc, draws.request_id
             rows between unbounded preceding and current row
         ) as remaining_after
     from draws
-    join ranked_packs using (pack_id)
+    join alerting_packs using (pack_id)
 ),
 
 -- R22 thresholds: at most one call per (pack, kind); every month, so emptied packs are known

@@ -6,10 +6,12 @@ with
 
 calls as (select * from int_free_draws),
 
+paid_packs as (select pack_id from int_paid_packs),
+
 prepaid as (
     select draws.request_id, draws.billing_item, sum(draws.units) as prepaid_units
     from int_pack_draws as draws
-    join int_paid_packs as packs using (pack_id)
+    semi join paid_packs using (pack_id)
     group by all
 ),
 
@@ -23,8 +25,13 @@ split as (
     left join prepaid using (request_id, billing_item)
 ),
 
+-- each postpaid switch decides from its instant (exclusive) through the next one (inclusive)
 postpaid_switches as (
-    select owner_uin, "at", enabled from events where event_type = 'postpaid'
+    select
+        owner_uin, "at", enabled,
+        lead("at") over (partition by owner_uin order by "at", enabled) as next_at
+    from events
+    where event_type = 'postpaid'
 ),
 
 -- R25: accounts opened on or after 2021-12-14 (UTC+8) do not switch to postpaid by themselves
@@ -43,8 +50,10 @@ final as (
             and coalesce(not switches.enabled, opened.opened_after_cutoff, false) as postpaid_not_enabled
     from split
     -- the latest switch strictly before the call decides
-    asof left join postpaid_switches as switches
-        on switches.owner_uin = split.owner_uin and split.ts_utc > switches."at"
+    left join postpaid_switches as switches
+        on switches.owner_uin = split.owner_uin
+        and switches."at" < split.ts_utc
+        and split.ts_utc <= coalesce(switches.next_at, timestamp 'infinity')
     left join opened on opened.owner_uin = split.owner_uin
 )
 

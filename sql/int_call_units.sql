@@ -2,78 +2,110 @@
 -- Grain: one row per (request_id, billing_item) with units > 0, for the calls this month's bill
 -- needs: every call of the month, plus earlier domestic calls of an (owner, item) that may have
 -- drawn on a pack still relevant (paid packs, one-time free packs): their balances carry over.
+-- Reference versions are tiny, so they are joined as ranges [valid_from, next valid_from) on
+-- their key (hash joins, no sort over the calls); the version in force is the one of the call's
+-- Asia/Shanghai date (R1).
 with
 
 params as (select * from stg_run_params),
 
+-- R5: action → billing rule and item, one row per version (the reference check makes the rows
+-- of one (action, valid_from) agree)
+interfaces as (
+    select
+        action, billing_rule, billing_item, valid_from,
+        lead(valid_from) over (partition by action order by valid_from) as valid_to
+    from (
+        select action, valid_from, min(billing_rule) as billing_rule, min(billing_item) as billing_item
+        from ref_interfaces
+        group by all
+    )
+),
+
+-- R4c: which error codes bill, one row per version
+error_codes as (
+    select
+        error_code, billable, valid_from,
+        lead(valid_from) over (partition by error_code order by valid_from) as valid_to
+    from ref_error_codes
+),
+
+-- R4a: ticket Type → billing item, one row per version
+ticket_types as (
+    select
+        type_code, billing_item, valid_from,
+        lead(valid_from) over (partition by type_code order by valid_from) as valid_to
+    from ref_ticket_types
+),
+
 -- R24: calls logged while the account is suspended are not billed (run report: anomalies)
 calls as (
     select
-        calls.*,
+        calls.request_id, calls.ts_utc, calls.billing_month, calls.owner_uin, calls.site,
+        calls.action, calls.error_code, calls.images_total, calls.images_recognized, calls.tickets,
         cast(calls.ts_utc + interval 8 hour as date) as local_date
-    from calls, params
+    from calls
+    cross join params
+    anti join int_suspensions as stops
+        on stops.owner_uin = calls.owner_uin
+        and stops.suspended_from <= calls.ts_utc
+        and calls.ts_utc < coalesce(stops.suspended_until, timestamp 'infinity')
     where calls.ts_utc < params.month_end
-      and not exists (
-          select 1 from int_suspensions as stops
-          where stops.owner_uin = calls.owner_uin
-            and stops.suspended_from <= calls.ts_utc
-            and (stops.suspended_until is null or calls.ts_utc < stops.suspended_until)
-      )
 ),
 
--- R4c: an error code bills only if the reference table (as of the call's date) says so;
--- an unknown code bills nothing (it is reported by the run report).
-call_errors as (
-    select calls.request_id, coalesce(codes.billable, false) as error_billable
-    from calls
-    asof left join ref_error_codes as codes
-        on calls.error_code = codes.error_code and calls.local_date >= codes.valid_from
-    where calls.error_code is not null
-),
-
--- R5: action → billing item, as of the call's date
+-- R5: action → billing item, as of the call's date; R4c: an error code bills only if the
+-- reference table (as of the call's date) says so; an unknown code bills nothing (it is
+-- reported by the run report).
 call_interfaces as (
-    select calls.*, interfaces.billing_rule, interfaces.billing_item as interface_item
+    select
+        calls.*,
+        interfaces.billing_rule,
+        interfaces.billing_item as interface_item,
+        coalesce(codes.billable, false) as error_billable
     from calls
-    asof join ref_interfaces as interfaces
-        on calls.action = interfaces.action and calls.local_date >= interfaces.valid_from
+    join interfaces
+        on calls.action = interfaces.action
+        and interfaces.valid_from <= calls.local_date
+        and calls.local_date < coalesce(interfaces.valid_to, date 'infinity')
+    left join error_codes as codes
+        on calls.error_code = codes.error_code
+        and codes.valid_from <= calls.local_date
+        and calls.local_date < coalesce(codes.valid_to, date 'infinity')
+    where interfaces.billing_rule <> 'none'
 ),
 
 -- R4a: MixedInvoiceOCR bills one unit per recognised ticket, to the ticket class's item;
 -- an error or no tickets bills nothing (classification is free)
 ticket_units as (
     select
-        request_id, ts_utc, billing_month, owner_uin, site, ticket_item as billing_item,
+        calls.request_id, calls.ts_utc, calls.billing_month, calls.owner_uin, calls.site,
+        types.billing_item,
         count(*) as units
     from (
-        select
-            calls.request_id, calls.ts_utc, calls.billing_month, calls.owner_uin, calls.site,
-            types.billing_item as ticket_item
-        from (
-            select *, unnest(tickets) as type_code
-            from call_interfaces
-            where billing_rule = 'per_ticket' and error_code is null
-        ) as calls
-        asof join ref_ticket_types as types
-            on calls.type_code = types.type_code and calls.local_date >= types.valid_from
-    )
+        select request_id, ts_utc, billing_month, owner_uin, site, local_date, unnest(tickets) as type_code
+        from call_interfaces
+        where billing_rule = 'per_ticket' and error_code is null
+    ) as calls
+    join ticket_types as types
+        on calls.type_code = types.type_code
+        and types.valid_from <= calls.local_date
+        and calls.local_date < coalesce(types.valid_to, date 'infinity')
     group by all
 ),
 
 -- R4b legacy multi-image: recognised images; R4c: success 1, billable error 1, else 0
 call_units as (
     select
-        calls.request_id, calls.ts_utc, calls.billing_month, calls.owner_uin, calls.site,
-        calls.interface_item as billing_item,
+        request_id, ts_utc, billing_month, owner_uin, site,
+        interface_item as billing_item,
         case
-            when calls.images_total is not null then calls.images_recognized
-            when calls.error_code is null then 1
-            when call_errors.error_billable then 1
+            when images_total is not null then images_recognized
+            when error_code is null then 1
+            when error_billable then 1
             else 0
         end as units
-    from call_interfaces as calls
-    left join call_errors using (request_id)
-    where calls.billing_rule = 'per_call'
+    from call_interfaces
+    where billing_rule = 'per_call'
 ),
 
 all_units as (

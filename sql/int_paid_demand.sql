@@ -20,13 +20,22 @@ boundaries as (
     select distinct owner_uin, billing_item, requested_at as seg_start from int_refund_requests
 ),
 
+-- each segment runs from its start to the next boundary of the pair
+segments as (
+    select
+        owner_uin, billing_item, seg_start,
+        lead(seg_start) over (partition by owner_uin, billing_item order by seg_start) as seg_end
+    from boundaries
+),
+
 placed as (
-    select residual.*, boundaries.seg_start
+    select residual.*, segments.seg_start
     from residual
-    asof join boundaries
-        on residual.owner_uin = boundaries.owner_uin
-        and residual.billing_item = boundaries.billing_item
-        and residual.ts_utc >= boundaries.seg_start
+    join segments
+        on residual.owner_uin = segments.owner_uin
+        and residual.billing_item = segments.billing_item
+        and segments.seg_start <= residual.ts_utc
+        and residual.ts_utc < coalesce(segments.seg_end, timestamp 'infinity')
 ),
 
 final as (

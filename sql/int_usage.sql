@@ -20,7 +20,7 @@ month_calls as (
 totals as (
     select
         owner_uin, site, billing_item,
-        count(distinct request_id) as calls,
+        count(*) as calls,  -- one row per (request_id, billing_item): a call counts once per item
         cast(sum(units) as bigint) as billable_units,
         cast(sum(free_units) as bigint) as free_units,
         cast(sum(prepaid_units) as bigint) as prepaid_units,

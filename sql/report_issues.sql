@@ -6,10 +6,33 @@ with
 
 params as (select * from stg_run_params),
 
-month_calls as (
+month_calls as not materialized (
     select calls.*, cast(calls.ts_utc + interval 8 hour as date) as local_date
     from calls, params
     where calls.billing_month = params.billing_month
+),
+
+-- the first version of each error code: a call before it has an unknown code
+error_codes as (
+    select error_code, min(valid_from) as first_valid_from
+    from ref_error_codes
+    group by all
+),
+
+-- versions of the actions that have no billing item in some version, [valid_from, next)
+none_interfaces as (
+    select action, billing_rule, valid_from, valid_to
+    from (
+        select
+            action, billing_rule, valid_from,
+            lead(valid_from) over (partition by action order by valid_from) as valid_to
+        from (
+            select action, valid_from, min(billing_rule) as billing_rule
+            from ref_interfaces
+            group by all
+        )
+    )
+    where action in (select action from ref_interfaces where billing_rule = 'none')
 ),
 
 quarantine_reasons as (
@@ -22,9 +45,9 @@ unknown_error_codes as (
     select 'unknown_error_code' as kind, month_calls.error_code as key, count(*) as records,
            'not in reference/error_codes.csv: not billed' as detail
     from month_calls
-    asof left join ref_error_codes as codes
-        on month_calls.error_code = codes.error_code and month_calls.local_date >= codes.valid_from
-    where month_calls.error_code is not null and codes.error_code is null
+    anti join error_codes as codes
+        on month_calls.error_code = codes.error_code and codes.first_valid_from <= month_calls.local_date
+    where month_calls.error_code is not null
     group by all
 ),
 
@@ -32,8 +55,10 @@ unbillable_actions as (
     select 'unbillable_action' as kind, month_calls.action as key, count(*) as records,
            'action has no billing item in the seed: not billed' as detail
     from month_calls
-    asof join ref_interfaces as interfaces
-        on month_calls.action = interfaces.action and month_calls.local_date >= interfaces.valid_from
+    join none_interfaces as interfaces
+        on month_calls.action = interfaces.action
+        and interfaces.valid_from <= month_calls.local_date
+        and month_calls.local_date < coalesce(interfaces.valid_to, date 'infinity')
     where interfaces.billing_rule = 'none'
     group by all
 ),
@@ -69,7 +94,7 @@ suspended_calls as (
     join int_suspensions as stops
         on stops.owner_uin = month_calls.owner_uin
         and stops.suspended_from <= month_calls.ts_utc
-        and (stops.suspended_until is null or month_calls.ts_utc < stops.suspended_until)
+        and month_calls.ts_utc < coalesce(stops.suspended_until, timestamp 'infinity')
     group by all
 ),
 

@@ -46,6 +46,10 @@ MODELS = (
     "focus",
 )
 
+# Models built as views, not tables: read by few later models, each reading a cheap part of it,
+# so materialising millions of rows would cost more than it saves.
+VIEW_MODELS = frozenset({"int_pack_draws"})
+
 
 class RatingError(RuntimeError):
     """A month that cannot be rated; the message says which model or audit failed."""
@@ -157,7 +161,8 @@ def _build_models(
             continue
         params = {"month": month} if model == "stg_run_params" else None
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {model} AS {sql_text(model)}", params)
+            kind = "VIEW" if model in VIEW_MODELS else "TABLE"
+            con.execute(f"CREATE OR REPLACE {kind} {model} AS {sql_text(model)}", params)
         except duckdb.Error as exc:
             raise RatingError(f"model {model} failed for {month}: {exc}") from exc
 
