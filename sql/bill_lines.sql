@@ -3,29 +3,23 @@
 -- units, a `pack_purchase` row per pack bought in the month (R12, charged in the month of
 -- purchased_at at the price paid, else the list price), a `pack_refund` row per approved
 -- refund (R20, negative: price − voucher, in the month of the request), a `qps_pack` row per
--- accepted QPS add-on order (R21, in the month of purchased_at).
+-- accepted QPS add-on order (R21, in the month of purchased_at). Charges other than usage are
+-- domestic and carry no units.
 with
 
 params as (select * from stg_run_params),
 
 usage as (select * from int_usage),
 
+-- R12: packs bought in the month, at the price paid, else the list price
 purchases as (
     select
-        params.billing_month,
         packs.owner_uin,
-        'domestic' as site,
         packs.billing_item,
         'pack_purchase' as charge_type,
         packs.pack_id as ref_id,
-        0 as calls,
-        0 as billable_units,
-        0 as free_units,
-        0 as prepaid_units,
-        0 as postpaid_units,
-        cast(null as bigint) as tier_from,
         cast(null as decimal(18, 6)) as unit_price,
-        cast(coalesce(packs.charged_price, 0) as decimal(18, 2)) as amount,
+        coalesce(packs.charged_price, 0) as amount,
         case when packs.charged_price is null then 'unpriced' else '' end as flags
     from int_paid_packs as packs, params
     where packs.purchased_at >= params.month_start and packs.purchased_at < params.month_end
@@ -34,20 +28,12 @@ purchases as (
 -- R20: an approved refund is a negative line in the month of the request: price − voucher
 refunds as (
     select
-        params.billing_month,
         requests.owner_uin,
-        'domestic' as site,
         requests.billing_item,
         'pack_refund' as charge_type,
         requests.pack_id as ref_id,
-        0 as calls,
-        0 as billable_units,
-        0 as free_units,
-        0 as prepaid_units,
-        0 as postpaid_units,
-        cast(null as bigint) as tier_from,
         cast(null as decimal(18, 6)) as unit_price,
-        cast(-coalesce(requests.refund_amount, 0) as decimal(18, 2)) as amount,
+        -coalesce(requests.refund_amount, 0) as amount,
         '' as flags
     from int_refund_requests as requests
     join int_refund_decisions as decisions using (pack_id)
@@ -60,18 +46,10 @@ refunds as (
 -- item is the action's billing item (the action itself when it has none, e.g. MixedInvoiceOCR)
 qps_packs as (
     select
-        params.billing_month,
         orders.owner_uin,
-        'domestic' as site,
         coalesce(interfaces.billing_item, orders.action) as billing_item,
         'qps_pack' as charge_type,
         orders.order_id as ref_id,
-        0 as calls,
-        0 as billable_units,
-        0 as free_units,
-        0 as prepaid_units,
-        0 as postpaid_units,
-        cast(null as bigint) as tier_from,
         cast(orders.unit_price as decimal(18, 6)) as unit_price,
         orders.amount,
         '' as flags
@@ -84,14 +62,35 @@ qps_packs as (
       and orders.billing_month = params.billing_month
 ),
 
+other_charges as (
+    select
+        params.billing_month,
+        charges.owner_uin,
+        'domestic' as site,
+        charges.billing_item,
+        charges.charge_type,
+        charges.ref_id,
+        0 as calls,
+        0 as billable_units,
+        0 as free_units,
+        0 as prepaid_units,
+        0 as postpaid_units,
+        cast(null as bigint) as tier_from,
+        charges.unit_price,
+        cast(charges.amount as decimal(18, 2)) as amount,
+        charges.flags
+    from (
+        select * from purchases
+        union all select * from refunds
+        union all select * from qps_packs
+    ) as charges
+    cross join params
+),
+
 final as (
     select * from usage
     union all
-    select * from purchases
-    union all
-    select * from refunds
-    union all
-    select * from qps_packs
+    select * from other_charges
 )
 
 select * from final
