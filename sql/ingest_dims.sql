@@ -42,3 +42,8 @@ set variable ingest_error_codes = (
     select coalesce(list(error_code order by error_code), [])
     from ingest_dim_error_codes
 );
+
+set variable ingest_error_code_set = (
+    select coalesce(map(list(error_code order by error_code), list(true order by error_code)), map())
+    from ingest_dim_error_codes
+);

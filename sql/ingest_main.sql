@@ -1,31 +1,11 @@
 -- ingest_main: the records of the file being ingested that are not duplicates, each routed to
 -- the warehouse file it belongs in; written in one pass, partitioned by `part`.
 -- Grain: one row per record (valid or not) that ingest_duplicates.sql did not report, in
--- source-line order (every operator here keeps the order of the file: the reference lookups in
--- stg_calls.sql probe small hash tables, and the duplicate rows are a small anti-join).
--- `part` is
---   * the billing month (YYYY-MM) of an accepted call: the other columns are those of
---     ingest_calls.sql, and the partition becomes calls/billing_month=<part>/<batch>.parquet;
---   * 'quarantine' for a quarantined record: one pass writes one schema, so its reason, detail and
---     raw line travel in the action, region and request_id columns;
---     ingest_quarantine_main.sql gives them back their names.
--- The stg_calls view over every record of the file is `ingest_all`.
-select
-    case when stg.reason is null then stg.billing_month else 'quarantine' end as part,
-    case when stg.reason is null then stg.request_id else stg.raw end as request_id,
-    stg.ts_utc,
-    stg.owner_uin,
-    stg.uin,
-    case when stg.reason is null then stg.action else stg.reason end as action,
-    case when stg.reason is null then stg.region else stg.detail end as region,
-    stg.site,
-    stg.error_code,
-    stg.images_total,
-    stg.images_recognized,
-    stg.tickets,
-    stg.content_hash,
-    getvariable('ingest_source_file') as source_file,
-    stg.source_line,
-    getvariable('ingest_batch_id') as batch_id
-from ingest_all as stg
-where stg.source_row not in (select source_row from ingest_dups)
+-- source-line order (the read_csv WITH ORDINALITY path runs on one thread, so every operator
+-- here keeps the order of the file, the anti-join against the duplicates included).
+-- The routing (`part`, columns) is ingest_routed.sql, the view `ingest_routed`. For a plain JSON
+-- Lines file ingest.py drops the duplicates from the lines it streams instead and writes
+-- `ingest_routed` in one ordered COPY, split by part afterwards (ingest._write_parts).
+select * exclude (source_row)
+from ingest_routed
+where source_row not in (select source_row from ingest_dups)

@@ -71,7 +71,8 @@ checked as (
         action_per_ticket is not null as action_known,
         coalesce(action_per_ticket, false) as per_ticket,
         getvariable('ingest_region_site')[region] as site,  -- R3
-        coalesce(list_contains(getvariable('ingest_error_codes'), error_code), false) as error_code_listed,
+        -- a MAP lookup: a list_contains on a constant list is planned as a join (no file order)
+        coalesce(getvariable('ingest_error_code_set')[error_code], false) as error_code_listed,
         getvariable('ingest_ticket_types') as known_types
     from typed
 ),

@@ -6,7 +6,8 @@ Exactly-once ingestion. Each input file is one batch (one commit of the warehous
    batch and the same file names;
 2. `sql/stg_calls.sql` reads, parses and validates every line in one DuckDB pass into the temp
    table `ingest_stg` (JSONL through `ingest_jsonl_records.sql`, CSV through
-   `ingest_csv_records.sql`, both over the raw lines of `ingest_raw_lines.sql`);
+   `ingest_csv_records.sql`, both over the raw lines of `ingest_raw_lines.sql`, or of
+   `ingest_raw_lines_stream.sql` for a plain JSON Lines file; see `_ingest_file` for the passes);
 3. `sql/ingest_duplicates.sql` finds the valid records whose request_id is already committed
    (anti-join against the committed `calls`) or appeared on an earlier line of the file;
 4. the batch is staged (`calls/billing_month=YYYY-MM/<batch>.parquet`, `quarantine/<batch>.parquet`,
@@ -40,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from .db import connect
 from .paths import REFERENCE_DIR, sql_text
@@ -54,6 +57,9 @@ FORMATS = {
 }
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+# every Parquet file ingestion writes: format version 2 encodings and light zstd write faster
+# than the defaults (v1, snappy) and make files about half the size; same bytes for same rows
+_PARQUET = "FORMAT parquet, PARQUET_VERSION V2, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 _COUNT_KEYS = ("read", "accepted", "duplicates", "conflicts", "quarantined")
 
 
@@ -129,6 +135,123 @@ def sha256_file(path: Path) -> tuple[str, int]:
 def batch_id_for(sha256: str) -> str:
     """The batch of a source file: named by its content, so re-runs write the same names."""
     return f"ingest-{sha256[:32]}"
+
+
+_LINE_SCHEMA = pa.schema([("source_row", pa.int64()), ("line", pa.large_binary())])
+_LINE_BLOCK = 1 << 21  # bytes read at a time by the line splitter (bigger blocks: more memory
+# in the ordered COPY of pass 3, no faster)
+_LINE_MAX = 4_000_000  # longer lines take the read_csv path (its max_line_size is 4 MiB)
+
+
+class _NotPlain(Exception):
+    """The file has bytes the line splitter leaves to the read_csv path."""
+
+
+def _line_batches(path: Path, skip: np.ndarray | None = None, only: np.ndarray | None = None):
+    """The lines of `path` as Arrow batches (source_row from 1, line bytes without their LF or
+    CR LF), memory bounded by the block size. Raises _NotPlain for a lone CR (the CSV reader ends
+    a line there too), a NUL or 0x01 byte, or an over-long line. `skip`: sorted source_rows left
+    out of the batches; `only`: the sorted source_rows kept (None: all)."""
+    row = 1
+    buf = bytearray(_LINE_BLOCK)
+    filled = 0  # bytes of an unfinished line at the start of buf
+    with open(path, "rb") as fh:
+        while True:
+            if filled == len(buf):  # a line longer than the block: a bigger block
+                if filled > _LINE_MAX:
+                    raise _NotPlain("long line")
+                bigger = bytearray(2 * len(buf))
+                bigger[:filled] = buf
+                buf = bigger
+            got = fh.readinto(memoryview(buf)[filled:])
+            size = filled + got
+            if not got:
+                if size:  # a last line without terminator
+                    data = bytes(buf[:size])
+                    if b"\r" in data or b"\x00" in data or b"\x01" in data or size > _LINE_MAX:
+                        raise _NotPlain("last line")
+                    if (skip is not None and row in skip) or (only is not None and row not in only):
+                        return
+                    yield pa.record_batch(
+                        [pa.array([row], pa.int64()), pa.array([data], pa.large_binary())],
+                        schema=_LINE_SCHEMA,
+                    )
+                return
+            arr = np.frombuffer(buf, np.uint8, count=size)
+            last = buf.rfind(b"\n", 0, size)
+            if last < 0:
+                filled = size
+                continue
+            end = last + 1
+            if only is not None:  # the kept lines only (the file passed the checks in pass 1)
+                nl = np.flatnonzero(arr[:end] == 10)
+                lo = int(np.searchsorted(only, row))
+                hi = int(np.searchsorted(only, row + len(nl)))
+                if hi > lo:
+                    picked = []
+                    for number in only[lo:hi].tolist():
+                        k = number - row
+                        first = int(nl[k - 1]) + 1 if k else 0
+                        stop = int(nl[k])
+                        if stop > first and buf[stop - 1] == 13:
+                            stop -= 1
+                        picked.append(bytes(buf[first:stop]))
+                    yield pa.record_batch(
+                        [pa.array(only[lo:hi], pa.int64()), pa.array(picked, pa.large_binary())],
+                        schema=_LINE_SCHEMA,
+                    )
+                row += len(nl)
+                filled = size - end
+                buf[:filled] = buf[end:size]
+                continue
+            nl = np.flatnonzero(arr[:end] == 10)
+            if buf.find(b"\x00", 0, end) >= 0 or buf.find(b"\x01", 0, end) >= 0:
+                raise _NotPlain("control byte")
+            starts = np.empty(len(nl), np.int64)
+            starts[0] = 0
+            starts[1:] = nl[:-1] + 1
+            ends = nl.astype(np.int64)
+            crlf = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == 13)
+            n_cr = int(np.count_nonzero(arr[:end] == 13)) if buf.find(b"\r", 0, end) >= 0 else 0
+            if int(np.count_nonzero(crlf)) != n_cr:
+                raise _NotPlain("lone CR")
+            ends -= crlf
+            lengths = ends - starts
+            if int(lengths.max()) > _LINE_MAX:
+                raise _NotPlain("long line")
+            # every CR is the first byte of a CR LF (checked above): cut the terminators out
+            body = bytes(buf[:end])
+            if n_cr:
+                body = body.replace(b"\r\n", b"")
+            body = body.replace(b"\n", b"")
+            if len(body) != int(lengths.sum()):
+                raise _NotPlain("line lengths")  # cannot happen: every CR was checked
+            offsets = np.empty(len(nl) + 1, np.int64)
+            offsets[0] = 0
+            np.cumsum(lengths, out=offsets[1:])
+            lines = pa.Array.from_buffers(
+                pa.large_binary(), len(nl), [None, pa.py_buffer(offsets), pa.py_buffer(body)]
+            )
+            numbers = np.arange(row, row + len(nl), dtype=np.int64)
+            row += len(nl)
+            filled = size - end
+            buf[:filled] = buf[end:size]
+            batch = pa.record_batch([pa.array(numbers), lines], schema=_LINE_SCHEMA)
+            if skip is not None and len(skip):
+                batch = batch.filter(pa.array(~np.isin(numbers, skip, assume_unique=True)))
+            yield batch
+
+
+def _use_stream(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    skip: np.ndarray | None = None,
+    only: np.ndarray | None = None,
+) -> None:
+    """(Re)register `ingest_line_stream` (read by ingest_raw_lines_stream.sql) over `path`: an
+    Arrow stream is read once, so before every query that reads the file."""
+    reader = pa.RecordBatchReader.from_batches(_LINE_SCHEMA, _line_batches(path, skip, only))
+    con.register("ingest_line_stream", reader)
 
 
 def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
@@ -267,7 +390,7 @@ def _classify(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def _copy(con: duckdb.DuckDBPyConnection, model: str, target: Path) -> None:
     con.execute(
-        f"COPY ({sql_text(model)}) TO $target (FORMAT parquet)",
+        f"COPY ({sql_text(model)}) TO $target ({_PARQUET})",
         {"target": str(target)},
     )
 
@@ -293,19 +416,26 @@ def _write_batch(
     wh.commit(batch, sources=[source], counts=record_counts)
 
 
-def _find_candidates(con: duckdb.DuckDBPyConnection, fmt: str) -> bool:
+def _find_candidates(con: duckdb.DuckDBPyConnection, fmt: str, stream: Path | None = None) -> bool:
     """Pass 1: `ingest_cand_rows`, the lines that may be duplicates (one cheap read of the file:
-    the request_id only). False when the file has lines the reader cannot decode."""
+    the request_id only). False when the file has lines the reader cannot decode. `stream`: read
+    the lines through ingest_raw_lines_stream.sql (raises when the file is not plain enough)."""
     _drop_rejects(con)
-    con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines"))
+    if stream is not None:
+        _use_stream(con, stream)
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines_stream")
+        )
+    else:
+        con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines"))
     _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
     keys = "ingest_jsonl_keys" if fmt == "jsonl" else "ingest_csv_keys"
     con.execute("CREATE OR REPLACE TEMP VIEW ingest_keys AS " + sql_text(keys))
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
-    return not _has_rejects(con)
+    return stream is not None or not _has_rejects(con)
 
 
-def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
+def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str, stream: Path | None) -> None:
     """Pass 2: read and validate the candidate lines only (`ingest_stg`, `ingest_cand_lines`)
     and find the duplicates among them (`ingest_dups`)."""
     _drop_rejects(con)
@@ -317,10 +447,15 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
             "SET VARIABLE ingest_cand_list = (SELECT list(source_row ORDER BY source_row)"
             " FROM ingest_cand_rows)"
         )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE ingest_cand_lines AS SELECT * FROM ingest_raw_lines"
-            " WHERE list_contains(getvariable('ingest_cand_list'), source_row)"
-        )
+        if stream is not None:  # Python keeps the candidate lines only
+            cand = con.execute("SELECT source_row FROM ingest_cand_rows ORDER BY 1").fetchnumpy()
+            _use_stream(con, stream, only=np.asarray(cand["source_row"], dtype=np.int64))
+            con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_lines AS SELECT * FROM ingest_raw_lines")
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE ingest_cand_lines AS SELECT * FROM ingest_raw_lines"
+                " WHERE list_contains(getvariable('ingest_cand_list'), source_row)"
+            )
     else:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE ingest_cand_lines AS SELECT * FROM ingest_raw_lines LIMIT 0"
@@ -340,18 +475,24 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
     _drop_rejects(con)
 
 
-def _write_main(con: duckdb.DuckDBPyConnection, fmt: str, work: Path) -> dict[str, list[Path]]:
+def _write_main(
+    con: duckdb.DuckDBPyConnection, fmt: str, work: Path, stream: Path | None
+) -> dict[str, list[Path]]:
     """Pass 3: read, validate and write every record that is not a duplicate, in one streaming
-    pass (`ingest_main.sql`), partitioned under `work`; returns the files by partition."""
+    pass (`ingest_main.sql`), partitioned under `work`; returns the files by partition.
+    `stream`: one ordered, parallel COPY, split by part afterwards (`_write_parts`)."""
     _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
     con.execute("CREATE OR REPLACE TEMP VIEW ingest_all AS " + sql_text("stg_calls"))
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_routed AS " + sql_text("ingest_routed"))
     shutil.rmtree(work, ignore_errors=True)
+    if stream is not None:
+        return _write_parts(con, work, stream)
     # a partitioned write buffers rows per partition until this many (default 524,288): flush
     # every row group instead, so that its memory stays small
     con.execute("SET partitioned_write_flush_threshold = 122880")
     try:
         con.execute(
-            f"COPY ({sql_text('ingest_main')}) TO $target (FORMAT parquet, PARTITION_BY (part))",
+            f"COPY ({sql_text('ingest_main')}) TO $target ({_PARQUET}, PARTITION_BY (part))",
             {"target": str(work)},
         )
     finally:
@@ -367,6 +508,69 @@ def _write_main(con: duckdb.DuckDBPyConnection, fmt: str, work: Path) -> dict[st
     return parts
 
 
+def _write_parts(con: duckdb.DuckDBPyConnection, work: Path, stream: Path) -> dict[str, list[Path]]:
+    """Pass 3 over a stream: every record that is not a duplicate (`ingest_routed.sql`), in file
+    order, to one file in one parallel COPY (a partitioned COPY does not keep the order of the
+    file when it runs on several threads; nor does any join, so the duplicates are left out of
+    the stream instead of anti-joined). That file is the month's calls file when every record is
+    an accepted call of one month (the usual case); else it is split by part (a month, or
+    'quarantine': the rows whose content_hash is NULL), each part in file order."""
+    dups = con.execute("SELECT source_row FROM ingest_dups ORDER BY source_row").fetchnumpy()
+    skip = np.asarray(dups["source_row"], dtype=np.int64)
+    work.mkdir(parents=True, exist_ok=True)
+    whole = work / "all.parquet"
+    _use_stream(con, stream, skip)
+    (written,) = con.execute(
+        f"COPY (SELECT * EXCLUDE (source_row, part) FROM ingest_routed) TO $target ({_PARQUET})",
+        {"target": str(whole)},
+    ).fetchone()
+    if not written:
+        return {}
+    con.execute("SET VARIABLE ingest_whole = ?", [str(whole)])
+    # the usual case from the file's statistics alone: no NULL content_hash (no quarantined
+    # record) and the first and last ts_utc (+8 h, R1) in the same month
+    (nulls, lo, hi) = con.execute(
+        "SELECT sum(stats_null_count) FILTER (path_in_schema = 'content_hash'),"
+        " min(TRY_CAST(stats_min_value AS TIMESTAMP)) FILTER (path_in_schema = 'ts_utc'),"
+        " max(TRY_CAST(stats_max_value AS TIMESTAMP)) FILTER (path_in_schema = 'ts_utc')"
+        " FROM parquet_metadata(getvariable('ingest_whole'))"
+    ).fetchone()
+    if nulls == 0 and lo is not None and hi is not None:
+        (lo_month, hi_month) = con.execute(
+            "SELECT strftime(?::TIMESTAMP + INTERVAL 8 HOUR, '%Y-%m'),"
+            " strftime(?::TIMESTAMP + INTERVAL 8 HOUR, '%Y-%m')",
+            [lo, hi],
+        ).fetchone()
+        if lo_month == hi_month and _MONTH.match(lo_month or ""):
+            return {lo_month: [whole]}
+    found = con.execute(
+        "SELECT CASE WHEN content_hash IS NULL THEN 'quarantine'"
+        " ELSE strftime(ts_utc + INTERVAL 8 HOUR, '%Y-%m') END AS part"  # as stg_calls.sql (R1)
+        " FROM read_parquet(getvariable('ingest_whole')) GROUP BY ALL ORDER BY part"
+    ).fetchall()
+    values = [row[0] for row in found]
+    for value in values:
+        if value is None or not (value == "quarantine" or _MONTH.match(value)):
+            raise IngestError(f"unexpected partition {value!r}")
+    if len(values) == 1 and values[0] != "quarantine":
+        return {values[0]: [whole]}
+    parts: dict[str, list[Path]] = {}
+    for value in values:
+        target = work / f"part={value}" / "data_0.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        con.execute("SET VARIABLE ingest_part = ?", [value])
+        con.execute(
+            "COPY (SELECT * FROM read_parquet(getvariable('ingest_whole')) WHERE"
+            " CASE WHEN content_hash IS NULL THEN 'quarantine'"
+            " ELSE strftime(ts_utc + INTERVAL 8 HOUR, '%Y-%m') END = getvariable('ingest_part'))"
+            f" TO $target ({_PARQUET})",
+            {"target": str(target)},
+        )
+        parts[value] = [target]
+    whole.unlink()
+    return parts
+
+
 def _one_file(con: duckdb.DuckDBPyConnection, files: list[Path]) -> Path:
     """The partition as one file (DuckDB writes one per partition; if it ever wrote more, they
     are merged back in line order)."""
@@ -374,7 +578,7 @@ def _one_file(con: duckdb.DuckDBPyConnection, files: list[Path]) -> Path:
         return files[0]
     merged = files[0].with_name("merged.parquet.tmp")
     con.execute(
-        "COPY (SELECT * FROM read_parquet($files) ORDER BY source_line) TO $target (FORMAT parquet)",
+        f"COPY (SELECT * FROM read_parquet($files) ORDER BY source_line) TO $target ({_PARQUET})",
         {"files": [str(f) for f in files], "target": str(merged)},
     )
     return merged
@@ -386,13 +590,14 @@ def _ingest_streaming(
     fmt: str,
     batch_id: str,
     source: dict[str, Any] | None,
+    stream: Path | None,
 ) -> dict[str, Any]:
     """Passes 2 and 3 and the commit (`source` None: count only, write nothing)."""
-    _find_duplicates(con, fmt)
+    _find_duplicates(con, fmt, stream)
     batch = wh.begin(batch_id, "ingest") if source is not None else None
     work = wh.root / "_staging" / f"_work-{batch_id}"  # under _staging: recover() removes it
     try:
-        parts = _write_main(con, fmt, work)
+        parts = _write_main(con, fmt, work, stream)
         months = {m: _one_file(con, f) for m, f in parts.items() if m != "quarantine"}
         quarantine = _one_file(con, parts["quarantine"]) if "quarantine" in parts else None
         accepted = 0
@@ -448,9 +653,11 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     """One file, one batch. Three passes over the file: (1) the request_ids only, to find the
     few lines that may be duplicates; (2) those lines, validated, to find the duplicates;
     (3) every line, validated and written straight to Parquet in file order (a streaming pass
-    whose memory does not grow with the file). A file with lines the reader cannot decode
-    (invalid UTF-8, over-long lines) takes the whole-file path instead (`_stage`), which
-    renumbers the lines after them."""
+    whose memory does not grow with the file). A plain JSON Lines file (not compressed, UTF-8,
+    no lone CR, NUL or 0x01 byte, no line over ~4 MB) is split into numbered lines by Python
+    (`_line_batches`) and read by DuckDB on every core; other files through read_csv WITH
+    ORDINALITY (one core). A file with lines the reader cannot decode (invalid UTF-8, over-long
+    lines) takes the whole-file path instead (`_stage`), which renumbers the lines after them."""
     fmt = file_format(path)
     source_file = str(path.resolve())
     info: dict[str, Any] = {"path": source_file, "sha256": None, "batch_id": None}
@@ -471,14 +678,23 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     _committed_view(con, wh)
     earlier = wh.committed_sources().get(sha256)
     source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
+    # plain JSON Lines: lines split and numbered in Python, read by DuckDB on every core; else
+    # (compressed, CSV, or bytes the splitter leaves to it) lines from read_csv WITH ORDINALITY
+    stream = path if fmt == "jsonl" and not path.name.lower().endswith(".gz") else None
     try:
-        streaming = _find_candidates(con, fmt)
+        if stream is not None:
+            try:
+                streaming = _find_candidates(con, fmt, stream)
+            except (duckdb.Error, _NotPlain, pa.ArrowException):
+                stream = None
+        if stream is None:
+            streaming = _find_candidates(con, fmt)
         if not streaming:
             _stage(con, fmt)
     except duckdb.Error as exc:
         raise IngestError(f"{source_file}: cannot read: {exc}") from exc
     if streaming:
-        counts = _ingest_streaming(con, wh, fmt, batch_id, source)
+        counts = _ingest_streaming(con, wh, fmt, batch_id, source, stream)
     else:
         counts = _classify(con)
         if source is not None:
