@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
 import pytest
 from ocrbill.cli import app
 from typer.testing import CliRunner
@@ -56,11 +57,24 @@ def digest(folder: Path) -> dict[str, str]:
         ("IDCardOCR", 900, "0.00"),
         ("DriverLicenseOCR", 9000, "1200.00"),
         ("GeneralBasicOCR", 90000, "8900.00"),
+        ("BankCardOCR", 900000, "53940.00"),
     ],
 )
 def test_seed_postpaid_examples_through_the_cli(tmp_path, action, n, total):
     wh = tmp_path / "wh"
-    log = write_calls(tmp_path / "calls.jsonl", calls(n, action))
+    log = tmp_path / "calls.jsonl"
+    # DuckDB writes the large logs fast; one call per second from 2026-10-02 09:00 (UTC+8)
+    duckdb.execute(
+        """
+        COPY (
+            SELECT 'r' || lpad(i::VARCHAR, 7, '0') AS request_id,
+                   strftime(TIMESTAMP '2026-10-02 01:00:00' + to_seconds(i), '%Y-%m-%dT%H:%M:%SZ') AS timestamp,
+                   '100001' AS owner_uin, ? AS action, 'ap-guangzhou' AS region
+            FROM range(?) AS t(i)
+        ) TO ? (FORMAT json)
+        """,
+        [action, n, str(log)],
+    )
     counts = json.loads(invoke("ingest", "--warehouse", str(wh), "--json", str(log)))
     assert counts["accepted"] == n
     invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
