@@ -33,18 +33,51 @@ alerting_packs as (
     where 5 * (ranked_packs.size - used.used_total) < ranked_packs.size
 ),
 
--- the pack's remainder before and after each call that drew from it, in (ts, request_id) order
+-- per alerting pack and UTC day: the units drawn before the day and through it
+pack_days as (
+    select
+        pack_id,
+        draw_day,
+        size,
+        sum(day_units) over (
+            partition by pack_id order by draw_day rows between unbounded preceding and current row
+        ) as units_through_day,
+        units_through_day - day_units as units_before_day
+    from (
+        select
+            draws.pack_id, cast(draws.ts_utc as date) as draw_day,
+            any_value(alerting_packs.size) as size, sum(draws.units) as day_units
+        from draws
+        join alerting_packs using (pack_id)
+        group by all
+    )
+),
+
+-- the days whose calls cross a threshold: the remainder goes from >= 20% of the size to below
+-- it, or to 0. Only their calls need the (ts, request_id) order.
+crossing_days as (
+    select pack_id, draw_day, units_before_day
+    from pack_days
+    where (5 * (size - units_through_day) < size and 5 * (size - units_before_day) >= size)
+       or size - units_through_day = 0
+),
+
+-- the pack's remainder after each call of those days that drew from it, in (ts, request_id)
+-- order
 running as (
     select
         draws.pack_id, draws.request_id, draws.ts_utc, draws.billing_month,
         draws.owner_uin, draws.billing_item, draws.units, alerting_packs.size,
-        alerting_packs.size - sum(draws.units) over (
-            partition by draws.pack_id
+        alerting_packs.size - crossing_days.units_before_day - sum(draws.units) over (
+            partition by draws.pack_id, crossing_days.draw_day
             order by draws.ts_utc, draws.request_id
             rows between unbounded preceding and current row
         ) as remaining_after
     from draws
     join alerting_packs using (pack_id)
+    join crossing_days
+        on crossing_days.pack_id = draws.pack_id
+        and crossing_days.draw_day = cast(draws.ts_utc as date)
 ),
 
 -- R22 thresholds: at most one call per (pack, kind); every month, so emptied packs are known

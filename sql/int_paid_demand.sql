@@ -2,7 +2,9 @@
 -- packs, placed on the pack timeline (R7, R8). The timeline of a pair is cut at every instant a
 -- pack starts or stops serving, or may stop on a refund request (R20); inside one segment the
 -- set of usable packs does not change, so
--- a running unit total per segment says which pack each unit lands in.
+-- a running unit total per segment says which pack each unit lands in. That running total is
+-- taken in int_paid_draws, per UTC day (draw_day), and in (ts, request_id) order only on the
+-- days where the allocator put a pack edge.
 -- Grain: one row per (request_id, billing_item) with residual units > 0 in such a pair.
 with
 
@@ -42,11 +44,7 @@ final as (
     select
         request_id, ts_utc, billing_month, owner_uin, site, billing_item, residual_units,
         seg_start,
-        sum(residual_units) over (
-            partition by owner_uin, billing_item, seg_start
-            order by ts_utc, request_id
-            rows between unbounded preceding and current row
-        ) - residual_units as seg_units_before
+        cast(ts_utc as date) as draw_day
     from placed
 )
 

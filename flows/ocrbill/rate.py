@@ -33,6 +33,7 @@ MODELS = (
     "int_paid_demand",
     "int_paid_segments",
     "allocate",
+    "int_paid_draws",
     "qps",
     "int_packs",
     "int_balance_ledger",
