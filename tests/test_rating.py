@@ -412,3 +412,20 @@ def test_every_usage_line_splits_exactly():
               + calls(7, site="international", prefix="i"))
     for line in bill(con, "2026-10")["bill_lines"]:
         assert line["free_units"] + line["prepaid_units"] + line["postpaid_units"] == line["billable_units"]
+
+
+def test_billing_stops_on_an_inconsistent_reference_table(tmp_path, monkeypatch):
+    import shutil
+
+    from ocrbill import catalog
+    from ocrbill.paths import REFERENCE_DIR
+    from ocrbill.rate import RatingError, rate_month
+    from ocrbill.reference import load_reference
+
+    ref = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, ref)
+    with open(ref / "regions.csv", "a", encoding="utf-8") as fh:
+        fh.write("ap-guangzhou,广州,international,2000-01-01\n")  # a second, contradicting row
+    monkeypatch.setattr(catalog, "load_reference", lambda con: load_reference(con, ref))
+    with pytest.raises(RatingError, match="duplicate key"):
+        rate_month(tmp_path / "wh", "2026-10")

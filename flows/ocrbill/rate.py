@@ -13,6 +13,7 @@ import pyarrow as pa
 from .db import connect
 from .catalog import attach_warehouse
 from .paths import SQL_DIR, sql_text
+from .reference import check_reference
 from .arrears import settle_history
 from .qps import build_qps_orders
 from .warehouse import Warehouse
@@ -189,5 +190,8 @@ def rate_month(warehouse: Path, month: str, progress: Callable[[str], None] | No
     wh = Warehouse(warehouse)
     con = connect(temp_dir=wh.root / "_tmp" / "duckdb")
     attach_warehouse(con, wh)
+    problems = check_reference(con)
+    if problems:  # a slip in a reviewed table must stop billing, not change bills silently
+        raise RatingError("reference tables are inconsistent: " + "; ".join(problems[:5]))
     build_month(con, month, progress)
     return con
