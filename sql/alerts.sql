@@ -1,14 +1,17 @@
 -- alerts: the month's pack balance alerts (R22, spec §3 `alerts`).
--- Grain: one row per (pack_id, kind), kind 'low' | 'exhausted', for crossings whose triggering
--- call is in the rated month. Free packs count as packs (R22). A pack's remainder only goes down,
--- so each threshold is crossed by exactly one call: `low` when the call takes the remainder below
--- 20% of the size (5 × remaining < size, exact integers), `exhausted` when it takes it to 0 (one
--- call may do both). The alert is raised only if, when that unit is drawn, the pack is the
--- item's only usable pack: no other pack of the (owner, item) is effective, still serving
--- (not expired, not refunded: int_packs.serves_until) and has units left at that moment.
--- Inside one call units meet the packs in R8 order (free first, then paid by effective_at,
--- pack_id), so a pack that the same call emptied before this one no longer counts, and one the
--- call reaches only after this one still does.
+-- Grain: one row per (pack_id, kind), kind 'low' | 'exhausted', whose triggering call is in the
+-- rated month; each kind at most once per pack, over all months. Free packs count as packs (R22).
+-- `low`: the first unit drawn from the pack while it is the item's only usable pack and that
+-- leaves its remainder below 20% of the size (5 × remaining < size, exact integers): the call
+-- that crosses the line or, if another pack was usable then, the first of the pack's calls
+-- after another pack stopped being usable at which it is alone (the seed's "仅剩一个可用资源包，
+-- 且余量小于20%" is a state).
+-- `exhausted`: the unit that takes the remainder to 0, if the pack is the only usable one then
+-- (one call may do both). Only usable pack: no other pack of the (owner, item) is effective,
+-- still serving (not expired, not refunded: int_packs.serves_until) and has units left at that
+-- moment. Inside one call units meet the packs in R8 order (free first, then paid by
+-- effective_at, pack_id), so a pack that the same call emptied before this one no longer
+-- counts, and one the call reaches only after this one still does.
 with
 
 params as (select * from stg_run_params),
@@ -29,7 +32,7 @@ ranked_packs as (
 alerting_packs as (
     select ranked_packs.pack_id, ranked_packs.size
     from ranked_packs
-    join (select pack_id, sum(units) as used_total from draws group by all) as used using (pack_id)
+    join (select pack_id, sum(units) as used_total from int_pack_usage group by all) as used using (pack_id)
     where 5 * (ranked_packs.size - used.used_total) < ranked_packs.size
 ),
 
@@ -45,9 +48,9 @@ pack_days as (
         units_through_day - day_units as units_before_day
     from (
         select
-            draws.pack_id, cast(draws.ts_utc as date) as draw_day,
-            any_value(alerting_packs.size) as size, sum(draws.units) as day_units
-        from draws
+            usage.pack_id, usage.draw_day,
+            any_value(alerting_packs.size) as size, sum(usage.units) as day_units
+        from int_pack_usage as usage
         join alerting_packs using (pack_id)
         group by all
     )
@@ -98,19 +101,60 @@ emptied as (
     where kind = 'exhausted'
 ),
 
--- the crossing calls of the rated month (few): only these are checked against other packs
-month_crossing_calls as (
-    select distinct crossings.pack_id, crossings.request_id, crossings.ts_utc,
-           crossings.owner_uin, crossings.billing_item
-    from crossings, params
-    where crossings.billing_month = params.billing_month
+-- R22 `low` is a state: the pack's remainder is below 20% and it is the item's only usable pack.
+-- It may first hold at the crossing call, or later, at the pack's first draw after another pack
+-- of the item stopped being usable: it expired or was refunded (from serves_until on), or it was
+-- emptied (from the emptying call on; inside that call the R8 order is checked in `shared`).
+low_crossings as (
+    select * from crossings where kind = 'low'
 ),
 
--- R22 "only usable pack": crossing calls at which another pack of the item was usable with
--- units left when the crossing unit was drawn
+other_stops as (
+    select low.pack_id, other.serves_until as stop_at, '' as stop_by
+    from low_crossings as low
+    join ranked_packs as other
+        on other.owner_uin = low.owner_uin
+        and other.billing_item = low.billing_item
+        and other.pack_id <> low.pack_id
+        and other.serves_until > low.ts_utc
+    union
+    select low.pack_id, emptied.emptied_at as stop_at, emptied.emptied_by as stop_by
+    from low_crossings as low
+    join ranked_packs as other
+        on other.owner_uin = low.owner_uin
+        and other.billing_item = low.billing_item
+        and other.pack_id <> low.pack_id
+    join emptied on emptied.pack_id = other.pack_id
+    where row(emptied.emptied_at, emptied.emptied_by) > row(low.ts_utc, low.request_id)
+),
+
+-- the pack's first draw at or after each such stop
+after_stops as (
+    select draws.pack_id, draws.request_id, draws.ts_utc, draws.billing_month,
+           draws.owner_uin, draws.billing_item
+    from other_stops as stops
+    join draws
+        on draws.pack_id = stops.pack_id
+        and row(draws.ts_utc, draws.request_id) >= row(stops.stop_at, stops.stop_by)
+    qualify row_number() over (
+        partition by stops.pack_id, stops.stop_at, stops.stop_by
+        order by draws.ts_utc, draws.request_id
+    ) = 1
+),
+
+-- the calls at which an alert may be due: every month's, so an alert is raised only once
+candidates as (
+    select pack_id, request_id, ts_utc, billing_month, owner_uin, billing_item, kind from crossings
+    union
+    select pack_id, request_id, ts_utc, billing_month, owner_uin, billing_item, 'low' as kind
+    from after_stops
+),
+
+-- R22 "only usable pack": candidate calls at which another pack of the item was usable with
+-- units left when the pack's unit was drawn
 shared as (
     select distinct calls.pack_id, calls.request_id
-    from month_crossing_calls as calls
+    from candidates as calls
     join ranked_packs as this_pack on this_pack.pack_id = calls.pack_id
     join ranked_packs as other
         on other.owner_uin = calls.owner_uin
@@ -128,22 +172,29 @@ shared as (
            and other.draw_order > this_pack.draw_order)
 ),
 
+-- each kind once per pack: the first candidate at which the pack was alone
+raised as (
+    select candidates.*
+    from candidates
+    anti join shared using (pack_id, request_id)
+    qualify row_number() over (
+        partition by candidates.pack_id, candidates.kind
+        order by candidates.ts_utc, candidates.request_id
+    ) = 1
+),
+
 final as (
     select
         params.billing_month,
-        crossings.owner_uin,
-        crossings.billing_item,
-        crossings.pack_id,
-        crossings.kind,
-        crossings.ts_utc as triggered_at,
-        crossings.request_id
-    from crossings
+        raised.owner_uin,
+        raised.billing_item,
+        raised.pack_id,
+        raised.kind,
+        raised.ts_utc as triggered_at,
+        raised.request_id
+    from raised
     cross join params
-    where crossings.billing_month = params.billing_month
-      and not exists (
-          select 1 from shared
-          where shared.pack_id = crossings.pack_id and shared.request_id = crossings.request_id
-      )
+    where raised.billing_month = params.billing_month
 )
 
 select * from final

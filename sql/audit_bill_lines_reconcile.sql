@@ -1,5 +1,6 @@
 -- audit_bill_lines_reconcile: usage lines whose split does not add up, or whose units differ from
--- the month's rated calls (spec §3: free + prepaid + postpaid = billable). Empty = pass.
+-- the month's rated calls counted straight from int_call_units (spec §3: free + prepaid +
+-- postpaid = billable). Empty = pass.
 with
 
 params as (select * from stg_run_params),
@@ -8,8 +9,8 @@ lines as (select * from bill_lines where charge_type = 'usage'),
 
 calls as (
     select owner_uin, site, billing_item, sum(units) as units
-    from int_call_rating, params
-    where int_call_rating.billing_month = params.billing_month
+    from int_call_units, params
+    where int_call_units.billing_month = params.billing_month
     group by all
 ),
 
@@ -18,6 +19,7 @@ final as (
     from lines
     full join calls using (owner_uin, site, billing_item)
     where lines.free_units + lines.prepaid_units + lines.postpaid_units <> lines.billable_units
+       or lines.free_units < 0 or lines.prepaid_units < 0 or lines.postpaid_units < 0
        or lines.billable_units is distinct from calls.units
 )
 

@@ -3,8 +3,8 @@
 with
 
 draws as (
-    select pack_id, sum(units) as used, min(ts_utc) as first_ts, max(ts_utc) as last_ts
-    from int_pack_draws
+    select pack_id, sum(units) as used, min(first_ts) as first_ts, max(last_ts) as last_ts
+    from int_pack_usage
     group by all
 ),
 

@@ -11,23 +11,43 @@ params as (select * from stg_run_params),
 
 ladders as (select * from cur_price_ladders),
 
-month_calls as (
-    select rating.*
-    from int_call_rating as rating, params
-    where rating.billing_month = params.billing_month
+-- the month's calls after the free packs (R6, R8), summed per line
+drawn as (
+    select
+        owner_uin, site, billing_item,
+        count(*) as calls,  -- one row per (request_id, billing_item): a call counts once per item
+        sum(units) as billable_units,
+        sum(free_units) as free_units,
+        sum(residual_units) as residual_units
+    from int_free_draws, params
+    where int_free_draws.billing_month = params.billing_month
+    group by all
+),
+
+-- R7: paid packs serve domestic usage only
+prepaid as (
+    select owner_uin, 'domestic' as site, billing_item, sum(units) as prepaid_units
+    from int_paid_draws, params
+    where int_paid_draws.billing_month = params.billing_month
+    group by all
+),
+
+-- R25
+postpaid_off as (
+    select distinct owner_uin, 'domestic' as site, billing_item from int_postpaid_off_calls
 ),
 
 totals as (
     select
-        owner_uin, site, billing_item,
-        count(*) as calls,  -- one row per (request_id, billing_item): a call counts once per item
-        cast(sum(units) as bigint) as billable_units,
-        cast(sum(free_units) as bigint) as free_units,
-        cast(sum(prepaid_units) as bigint) as prepaid_units,
-        cast(sum(postpaid_units) as bigint) as postpaid_units,
-        bool_or(postpaid_not_enabled) as postpaid_not_enabled
-    from month_calls
-    group by all
+        drawn.owner_uin, drawn.site, drawn.billing_item, drawn.calls,
+        cast(drawn.billable_units as bigint) as billable_units,
+        cast(drawn.free_units as bigint) as free_units,
+        cast(coalesce(prepaid.prepaid_units, 0) as bigint) as prepaid_units,
+        cast(drawn.residual_units - coalesce(prepaid.prepaid_units, 0) as bigint) as postpaid_units,
+        postpaid_off.owner_uin is not null as postpaid_not_enabled
+    from drawn
+    left join prepaid using (owner_uin, site, billing_item)
+    left join postpaid_off using (owner_uin, site, billing_item)
 ),
 
 -- R9: the tier reached by the month's total: [0, 1万), [1万, 10万), [10万, 100万), [100万, ∞)

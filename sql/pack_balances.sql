@@ -13,7 +13,7 @@ draws as (
         draws.pack_id,
         sum(draws.units) filter (where draws.billing_month = params.billing_month) as used_in_month,
         sum(draws.units) as used_total
-    from int_pack_draws as draws, params
+    from int_pack_usage as draws, params
     group by all
 ),
 

@@ -1,7 +1,8 @@
 -- report_issues: what the month's run report must list besides the totals (spec §3 run report).
 -- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes and
--- calls of actions without a billing item in the month, denied refunds (R20), calls not billed
--- during a suspension (R24 anomalies), and flagged bill lines (R10, R11, R25).
+-- calls of actions without a billing item in the month, denied refunds (R20), rejected QPS
+-- orders (R21), calls not billed during a suspension (R24 anomalies), and flagged bill lines
+-- (R10, R11, R25).
 with
 
 params as (select * from stg_run_params),
@@ -83,6 +84,13 @@ denied_refunds as (
       and requests.requested_at >= params.month_start and requests.requested_at < params.month_end
 ),
 
+-- R21: QPS orders bought in the month and rejected (class cap, no class or price), with the reason
+rejected_qps_orders as (
+    select 'qps_order_rejected' as kind, orders.order_id as key, 1 as records, orders.reason as detail
+    from int_qps_orders as orders, params
+    where orders.status = 'rejected' and orders.billing_month = params.billing_month
+),
+
 -- R24: calls logged while suspended are not billed; each account's count is an anomaly
 suspended_calls as (
     select
@@ -102,6 +110,7 @@ final as (
     select * from quarantine_reasons
     union all select * from suspended_calls
     union all select * from denied_refunds
+    union all select * from rejected_qps_orders
     union all select * from unknown_error_codes
     union all select * from unbillable_actions
     union all select * from flagged_lines

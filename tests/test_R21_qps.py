@@ -253,3 +253,27 @@ def test_R21_accepted_orders_are_qps_pack_bill_lines_in_the_purchase_month():
         ("qps_pack", "o1", "身份证识别", Decimal("5200.00"))
     ]
     assert bill(con, "2026-07")["bill_lines"] == []
+
+
+def test_R21_rejected_orders_are_listed_in_the_run_report_with_their_reason():
+    from ratingkit import bill
+    from ocrbill.paths import sql_text
+
+    con = new_con()
+    add_events(con, [
+        qps_order("q1", 80, date(2026, 3, 1), date(2026, 3, 5)),
+        qps_order("q2", 30, date(2026, 3, 5), date(2026, 3, 7), purchased=datetime(2026, 2, 21, tzinfo=CST)),
+        qps_order("q3", 26, date(2026, 3, 1), date(2026, 3, 1), action="RecognizeStoreName"),
+    ])
+    bill(con, "2026-02")
+    issues = con.execute(
+        "SELECT key, records, detail FROM (" + sql_text("report_issues") + ") WHERE kind = 'qps_order_rejected'"
+    ).fetchall()
+    assert issues == [
+        ("q2", 1, "cap_exceeded: 2026-03-05 would reach 110 > 100 (class A)"),
+        ("q3", 1, "cap_exceeded: 2026-03-01 would reach 26 > 25 (class C)"),
+    ]
+    bill(con, "2026-03")  # the orders were bought in February: March lists none
+    assert con.execute(
+        "SELECT count(*) FROM (" + sql_text("report_issues") + ") WHERE kind = 'qps_order_rejected'"
+    ).fetchone() == (0,)

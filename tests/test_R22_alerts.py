@@ -192,8 +192,9 @@ LATE = OCT + timedelta(days=3)  # call c000000019 is at LATE
 @pytest.mark.parametrize(
     ("p2_expires", "expected"),
     [
-        (OCT + timedelta(days=2), [("p1", "exhausted", bulk_id(19))]),  # p2 expired before call 19
-        (LATE, [("p1", "exhausted", bulk_id(19))]),                     # expires_at = t: not usable
+        # p2 expired before call 19: p1 is alone with 1 unit left, so call 19 raises both
+        (OCT + timedelta(days=2), [("p1", "exhausted", bulk_id(19)), ("p1", "low", bulk_id(19))]),
+        (LATE, [("p1", "exhausted", bulk_id(19)), ("p1", "low", bulk_id(19))]),  # expires_at = t
         (LATE + timedelta(microseconds=1), []),                         # still usable at call 19
         (OCT + timedelta(days=30), []),
     ],
@@ -205,7 +206,8 @@ def test_R22_a_pack_alone_because_the_other_expired(p2_expires, expected):
     add_events(con, [paid("p1", 10, start, OCT + timedelta(days=60)), paid("p2", 100, start, p2_expires)])
     add_bulk_calls(con, prefix="c", count=19, owner="u1", action="IDCardOCR", start=OCT)
     add_calls(con, [{"request_id": bulk_id(19), "ts": LATE, "owner_uin": "u1", "action": "IDCardOCR"}])
-    # the free pack (calls 0-9) and p1's low (call 18, 1 left) happen while p2 has units: no alert
+    # the free pack (calls 0-9) and p1's crossing of 20% (call 18, 1 left) happen while p2 has
+    # units: no alert then; `low` is a state, so it is raised when p1 is first drawn alone
     assert alerts(con) == expected
 
 
@@ -220,7 +222,35 @@ def test_R22_a_pack_alone_because_the_other_was_refunded():
     ])
     add_bulk_calls(con, prefix="c", count=19, owner="u1", action="IDCardOCR", start=OCT)
     add_calls(con, [{"request_id": bulk_id(19), "ts": LATE, "owner_uin": "u1", "action": "IDCardOCR"}])
-    assert alerts(con) == [("p1", "exhausted", bulk_id(19))]
+    assert alerts(con) == [("p1", "exhausted", bulk_id(19)), ("p1", "low", bulk_id(19))]
+
+
+def test_R22_low_when_a_pack_already_below_20_percent_becomes_the_only_one():
+    """The helper audit's case: p1 drops to 10% while p2 is usable; p2 expires; p1's next call
+    (1 unit, not emptying it) raises `low`, and the last unit `exhausted`."""
+    con = new_small_con(0)
+    start = OCT - timedelta(days=1)
+    add_events(con, [paid("p1", 100, start, OCT + timedelta(days=60)),
+                     paid("p2", 100, start + timedelta(hours=1), OCT + timedelta(days=13))])
+    add_calls(con, image_calls([90]) + [
+        {"request_id": "s1", "ts": OCT + timedelta(days=14), "owner_uin": "u1", "action": "IDCardOCR"},
+        {"request_id": "s2", "ts": OCT + timedelta(days=15), "owner_uin": "u1", "action": "IDCardOCR",
+         "images_total": 9, "images_recognized": 9},
+    ])
+    assert alerts(con) == [("p1", "exhausted", "s2"), ("p1", "low", "s1")]
+
+
+def test_R22_low_in_a_later_month_once_the_other_pack_expired():
+    """September: p1 crosses 20% while p2 is usable (no alert). October: the new free pack goes
+    first, p2 has expired, so p1's next unit (its last) raises `low` and `exhausted` together."""
+    con = new_small_con(10)
+    sep = OCT - timedelta(days=31)
+    add_events(con, [paid("p1", 10, sep - timedelta(days=1), OCT + timedelta(days=60)),
+                     paid("p2", 100, sep - timedelta(days=1), OCT + timedelta(days=5))])
+    add_bulk_calls(con, prefix="s", count=19, owner="u1", action="IDCardOCR", start=sep)
+    add_bulk_calls(con, prefix="o", count=11, owner="u1", action="IDCardOCR", start=OCT + timedelta(days=6))
+    assert alerts(con, "2026-09") == []  # the free pack and p1 were never alone
+    assert alerts(con, "2026-10") == [("p1", "exhausted", bulk_id(10, "o")), ("p1", "low", bulk_id(10, "o"))]
 
 
 # --- months ---------------------------------------------------------------------------------------
