@@ -9,9 +9,10 @@
 
 with
 
-keys as materialized (
-    select source_row, hash(request_id) as key_hash
-    from ingest_keys
+keys as (
+    select source_row, key_hash
+    from ingest_key_rows  -- ingest.py: hash(request_id) of each line of `ingest_keys`
+    where key_hash is not null
 ),
 
 repeated as (

@@ -1,7 +1,8 @@
-"""The plain-JSONL line splitter (ingest._line_batches, read in parallel) against the read_csv
-WITH ORDINALITY path it replaces: same counts, same rows, same line numbers, same file order,
-on files with every kind of line ending, blank line, byte-order mark and bad byte, in small
-blocks (lines across block boundaries) and the default block."""
+"""The plain-JSONL line splitter (ingest._line_batches, read in parallel) and the JSON reader's
+pass 1 (ingest._find_candidates_fast) against the read_csv WITH ORDINALITY path they replace:
+same counts, same rows, same line numbers, same file order, on files with every kind of line
+ending, blank line, byte-order mark and bad byte, in small blocks (lines across block
+boundaries) and the default block."""
 
 from __future__ import annotations
 
@@ -39,8 +40,10 @@ def rows(wh: Path, name: str) -> list[tuple]:
     return out
 
 
-def run(tmp_path: Path, name: str, src: Path, *, stream: bool, monkeypatch) -> tuple:
+def run(tmp_path: Path, name: str, src: Path, *, stream: bool, monkeypatch, json_pass1: bool = True) -> tuple:
     with monkeypatch.context() as m:
+        if not json_pass1 or not stream:
+            m.setattr(ingest_mod, "_find_candidates_fast", lambda con, path, lines: False)
         if not stream:
 
             def refuse(*args, **kwargs):
@@ -92,6 +95,16 @@ FILES = {
     "empty": b"",
     "only_blank": b"\n\r\n \n",
     "trailing_cr_last_line": rec(1) + b"\n" + rec(2) + b"\r",
+    # one JSON object on every line: pass 1 goes through the JSON reader
+    "objects_only": b"\xef\xbb\xbf" + b"\r\n".join(
+        [rec(i % 5, "2026-09" if i % 3 else "2026-10") for i in range(20)]
+        + [rec(7, timestamp="yesterday"), rec(8, action="Nope"), rec(9, owner_uin={"a": 1}),
+           rec(10, timestamp=1790784032804, images_total=3, images_recognized="2"),
+           rec(11, action="MixedInvoiceOCR", tickets=[3, 8, 2]), rec(12, tickets="[1,2]"),
+           rec(13, images_total=2.0, images_recognized=1), b'  {"request_id": "r14", "x": null}',
+           rec(1, region="ap-beijing"), rec(15, request_id=""), b'{"request_id": 16}']
+    ) + b"\r\n",
+    "objects_no_final_newline": b"\n".join([rec(i % 3) for i in range(9)]),
 }
 
 
@@ -102,8 +115,31 @@ def test_stream_path_equals_read_csv_path(tmp_path, monkeypatch, name, block):
     src.write_bytes(FILES[name])
     monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", block)
     fast = run(tmp_path, "fast", src, stream=True, monkeypatch=monkeypatch)
+    split = run(tmp_path, "split", src, stream=True, monkeypatch=monkeypatch, json_pass1=False)
     slow = run(tmp_path, "slow", src, stream=False, monkeypatch=monkeypatch)
-    assert fast == slow
+    assert fast == split == slow
+
+
+@pytest.mark.parametrize(
+    ("name", "used"),
+    [("objects_only", True), ("objects_no_final_newline", True), ("months_quarantine_duplicates", False),
+     ("lone_cr", False), ("crlf_blank_bom_no_final_newline", False), ("invalid_utf8", False), ("empty", False)],
+)
+def test_json_reader_pass1_only_when_it_numbers_every_line(tmp_path, monkeypatch, name, used):
+    """The JSON reader skips blank lines and refuses anything but one object per line: its row
+    numbers are line numbers only when it gives one row per physical line."""
+    src = tmp_path / f"{name}.jsonl"
+    src.write_bytes(FILES[name])
+    verdicts = []
+    real = ingest_mod._find_candidates_fast
+
+    def spy(con, path, lines):
+        verdicts.append(real(con, path, lines))
+        return verdicts[-1]
+
+    monkeypatch.setattr(ingest_mod, "_find_candidates_fast", spy)
+    ingest_paths(tmp_path / "wh", [src], reference_dir=REF)
+    assert any(verdicts) == used
 
 
 def test_stream_path_is_used_and_numbers_every_line(tmp_path, monkeypatch):
