@@ -18,7 +18,7 @@ params as (select * from stg_run_params),
 
 packs as (select * from int_packs),
 
-draws as not materialized (select * from int_pack_draws),
+draws as (select * from int_pack_draws),
 
 -- R8: the order in which one call's units meet the packs of an (owner, item)
 ranked_packs as (
@@ -65,22 +65,45 @@ crossing_days as (
        or size - units_through_day = 0
 ),
 
--- the pack's remainder after each call of those days that drew from it, in (ts, request_id)
--- order
+crossing_parts as (
+    select draws.* from draws semi join crossing_days using (pack_id, draw_day)
+),
+
+-- the calls of those days that drew from the pack, one row per call: the parts that are calls,
+-- and the calls of the whole days (each drew all its units from this pack)
+day_calls as (
+    select
+        pack_id, request_id, first_ts as ts_utc, billing_month, owner_uin, billing_item, units,
+        draw_day
+    from crossing_parts
+    where request_id is not null
+    union all
+    select
+        parts.pack_id, units.request_id, units.ts_utc, units.billing_month, units.owner_uin,
+        units.billing_item, units.units, units.draw_day
+    from crossing_parts as parts
+    join int_call_units as units
+        on units.owner_uin = parts.owner_uin
+        and units.site = 'domestic'
+        and units.billing_item = parts.billing_item
+        and units.billing_month = parts.billing_month
+        and units.draw_day = parts.draw_day
+    where parts.request_id is null
+),
+
+-- the pack's remainder after each of those calls, in (ts, request_id) order
 running as (
     select
-        draws.pack_id, draws.request_id, draws.ts_utc, draws.billing_month,
-        draws.owner_uin, draws.billing_item, draws.units, alerting_packs.size,
-        alerting_packs.size - crossing_days.units_before_day - sum(draws.units) over (
-            partition by draws.pack_id, crossing_days.draw_day
-            order by draws.ts_utc, draws.request_id
+        day_calls.pack_id, day_calls.request_id, day_calls.ts_utc, day_calls.billing_month,
+        day_calls.owner_uin, day_calls.billing_item, day_calls.units, alerting_packs.size,
+        alerting_packs.size - crossing_days.units_before_day - sum(day_calls.units) over (
+            partition by day_calls.pack_id, day_calls.draw_day
+            order by day_calls.ts_utc, day_calls.request_id
             rows between unbounded preceding and current row
         ) as remaining_after
-    from draws
+    from day_calls
     join alerting_packs using (pack_id)
-    join crossing_days
-        on crossing_days.pack_id = draws.pack_id
-        and crossing_days.draw_day = cast(draws.ts_utc as date)
+    join crossing_days using (pack_id, draw_day)
 ),
 
 -- R22 thresholds: at most one call per (pack, kind); every month, so emptied packs are known
@@ -128,17 +151,41 @@ other_stops as (
     where row(emptied.emptied_at, emptied.emptied_by) > row(low.ts_utc, low.request_id)
 ),
 
--- the pack's first draw at or after each such stop
-after_stops as (
-    select draws.pack_id, draws.request_id, draws.ts_utc, draws.billing_month,
-           draws.owner_uin, draws.billing_item
+-- the pack's first part at or after each such stop (a whole day of the pack never has calls on
+-- both sides of one: serves_until is a part edge, and the calls of a day around an emptying
+-- call did not all draw on this pack), then that part's first call
+stop_parts as (
+    select
+        stops.pack_id, stops.stop_at, stops.stop_by, draws.owner_uin, draws.billing_item,
+        draws.billing_month, draws.draw_day, draws.request_id, draws.first_ts
     from other_stops as stops
     join draws
         on draws.pack_id = stops.pack_id
-        and row(draws.ts_utc, draws.request_id) >= row(stops.stop_at, stops.stop_by)
+        and row(draws.first_ts, coalesce(draws.request_id, '')) >= row(stops.stop_at, stops.stop_by)
     qualify row_number() over (
         partition by stops.pack_id, stops.stop_at, stops.stop_by
-        order by draws.ts_utc, draws.request_id
+        order by draws.first_ts, draws.request_id
+    ) = 1
+),
+
+after_stops as (
+    select pack_id, request_id, first_ts as ts_utc, billing_month, owner_uin, billing_item
+    from stop_parts
+    where request_id is not null
+    union all
+    select
+        parts.pack_id, units.request_id, units.ts_utc, units.billing_month, units.owner_uin,
+        units.billing_item
+    from stop_parts as parts
+    join int_call_units as units
+        on units.owner_uin = parts.owner_uin
+        and units.site = 'domestic'
+        and units.billing_item = parts.billing_item
+        and units.billing_month = parts.billing_month
+        and units.draw_day = parts.draw_day
+    where parts.request_id is null
+    qualify row_number() over (
+        partition by parts.pack_id, parts.stop_at, parts.stop_by order by units.ts_utc, units.request_id
     ) = 1
 ),
 

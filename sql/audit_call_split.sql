@@ -1,30 +1,37 @@
--- audit_call_split: calls whose units do not split exactly into free + prepaid + postpaid with
--- no negative part (R8): free + residual = units, and the paid packs took no more than the
--- residual (int_paid_demand holds the residual of every call that paid packs may serve).
--- Empty = pass.
+-- audit_call_split: parts whose units do not split exactly into free + residual, or with a
+-- negative part (R8); and paid-pack segments whose residual units were not all either drawn from
+-- a pack or left postpaid, exactly once, in positive pieces (int_paid_draws). Empty = pass.
 with
 
 free_split as (
-    select request_id, billing_item, units, free_units, residual_units, null as prepaid_units
+    select
+        'free split' as problem,
+        concat_ws(' ', owner_uin, billing_item, billing_month, draw_day, request_id) as part,
+        units, free_units as split_units
     from int_free_draws
     where free_units < 0 or residual_units < 0 or free_units + residual_units <> units
 ),
 
-prepaid as (
-    select request_id, billing_item, sum(units) as prepaid_units
+demand as (
+    select owner_uin, billing_item, seg_start, sum(residual_units) as units
+    from int_paid_demand
+    group by all
+),
+
+drawn as (
+    select owner_uin, billing_item, seg_start, sum(units) as units, min(units) as smallest
     from int_paid_draws
     group by all
 ),
 
 paid_split as (
     select
-        prepaid.request_id, prepaid.billing_item, null as units, null as free_units,
-        demand.residual_units, prepaid.prepaid_units
-    from prepaid
-    left join int_paid_demand as demand using (request_id, billing_item)
-    where demand.residual_units is null
-       or prepaid.prepaid_units <= 0
-       or prepaid.prepaid_units > demand.residual_units
+        'paid split' as problem,
+        concat_ws(' ', owner_uin, billing_item, seg_start) as part,
+        demand.units, drawn.units as split_units
+    from demand
+    full join drawn using (owner_uin, billing_item, seg_start)
+    where demand.units is distinct from drawn.units or drawn.smallest <= 0
 ),
 
 final as (

@@ -127,7 +127,7 @@ once_items as (
 ),
 
 final as (
-    select units.*
+    select units.*, cast(units.ts_utc as date) as draw_day  -- the UTC day: int_unit_days
     from all_units as units, params
     where units.units > 0
       and (

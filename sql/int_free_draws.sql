@@ -1,105 +1,91 @@
--- int_free_draws: what each call draws from the free packs (R6, R8: free packs first).
--- Grain: one row per (request_id, billing_item) of int_call_units. Free packs of one
--- (owner, item) never overlap in time (audit_free_packs_overlap), so a call meets at most one;
--- the running unit total inside that pack, in (ts, request_id) order, is cut at its size.
--- Only the calls of the one UTC day in which a pack's running total passes its size need that
--- order: every call of an earlier day is wholly free, every call of a later day draws nothing.
+-- int_free_draws: what each part of int_unit_parts draws from the free packs (R6, R8: free packs
+-- first). Grain: one row per part, except that a whole day inside which a pack's running total
+-- passes its size is replaced by its calls (request_id set): only there does the order of the
+-- calls, (ts, request_id), decide who is free. Free packs of one (owner, item) never overlap in
+-- time (audit_free_packs_overlap) and a part lies on one side of every pack edge, so a part
+-- meets at most one free pack. free_units + residual_units = units on every row.
 with
 
-units as not materialized (select * from int_call_units),
+parts as (select * from int_unit_parts),
 
-free_packs as not materialized (
+free_packs as (
     select pack_id, owner_uin, billing_item, size, effective_at, expires_at from int_free_packs
 ),
 
--- the free pack each domestic call falls in (at most one)
-in_pack as not materialized (
+-- the free pack each domestic part falls in
+in_pack as (
     select
-        units.*,
+        parts.*,
         free_packs.pack_id as free_pack_id,
-        free_packs.size as free_size,
-        cast(units.ts_utc as date) as draw_day
-    from units
-    join free_packs
-        on units.site = 'domestic'
-        and free_packs.owner_uin = units.owner_uin
-        and free_packs.billing_item = units.billing_item
-        and free_packs.effective_at <= units.ts_utc
-        and units.ts_utc < free_packs.expires_at
+        free_packs.size as free_size
+    from parts
+    left join free_packs
+        on parts.site = 'domestic'
+        and free_packs.owner_uin = parts.owner_uin
+        and free_packs.billing_item = parts.billing_item
+        and free_packs.effective_at <= parts.first_ts
+        and parts.first_ts < free_packs.expires_at
 ),
 
--- per pack and day: the units drawn before the day and through it
-pack_days as (
-    select
-        free_pack_id,
-        draw_day,
-        free_size,
-        sum(day_units) over (
-            partition by free_pack_id order by draw_day rows between unbounded preceding and current row
-        ) as units_through_day,
-        units_through_day - day_units as units_before_day
-    from (
-        select free_pack_id, draw_day, any_value(free_size) as free_size, sum(units) as day_units
-        from in_pack
-        group by all
-    )
-),
-
--- the day whose calls take the pack past its size (none: the pack covers every call)
-pack_cuts as (
-    select free_pack_id, draw_day as cut_day, units_before_day
-    from pack_days
-    where units_before_day <= free_size and units_through_day > free_size
-),
-
--- calls of the cut day: the running total inside the pack, in (ts, request_id) order
-cut_calls as (
+-- the units drawn from the pack before each part, in R8 order
+running as (
     select
         in_pack.*,
-        pack_cuts.units_before_day + sum(in_pack.units) over (
-            partition by in_pack.free_pack_id
-            order by in_pack.ts_utc, in_pack.request_id
+        sum(units) over (
+            partition by free_pack_id order by first_ts, request_id
             rows between unbounded preceding and current row
-        ) as cum_units
+        ) - units as units_before
     from in_pack
-    join pack_cuts
-        on pack_cuts.free_pack_id = in_pack.free_pack_id and pack_cuts.cut_day = in_pack.draw_day
+    where free_pack_id is not null
+),
+
+-- whole days whose units the pack's size cuts: their calls, drawn one by one
+cut_days as (
+    select * from running
+    where request_id is null and units_before < free_size and units_before + units > free_size
+),
+
+cut_calls as (
+    select
+        cut.owner_uin, cut.site, cut.billing_item, cut.billing_month, cut.draw_day,
+        units.request_id, units.ts_utc as first_ts, units.ts_utc as last_ts, 1 as calls, units.units,
+        cut.free_pack_id, cut.free_size,
+        cut.units_before + sum(units.units) over (
+            partition by cut.free_pack_id, cut.billing_month, cut.draw_day
+            order by units.ts_utc, units.request_id
+            rows between unbounded preceding and current row
+        ) - units.units as units_before
+    from cut_days as cut
+    join int_call_units as units
+        on units.owner_uin = cut.owner_uin
+        and units.site = cut.site
+        and units.billing_item = cut.billing_item
+        and units.billing_month = cut.billing_month
+        and units.draw_day = cut.draw_day
 ),
 
 drawn as (
-    select
-        units.request_id, units.ts_utc, units.billing_month, units.owner_uin, units.site,
-        units.billing_item, units.units,
-        free_packs.pack_id as free_pack_id,
-        case
-            when free_packs.pack_id is null then 0
-            when pack_cuts.cut_day is null or cast(units.ts_utc as date) < pack_cuts.cut_day then units.units
-            when cast(units.ts_utc as date) > pack_cuts.cut_day then 0
-        end as free_units
-    from units
-    left join free_packs
-        on units.site = 'domestic'
-        and free_packs.owner_uin = units.owner_uin
-        and free_packs.billing_item = units.billing_item
-        and free_packs.effective_at <= units.ts_utc
-        and units.ts_utc < free_packs.expires_at
-    left join pack_cuts on pack_cuts.free_pack_id = free_packs.pack_id
+    select * from running
+    where not (request_id is null and units_before < free_size and units_before + units > free_size)
+    union all
+    select * from cut_calls
 ),
 
 final as (
     select
-        request_id, ts_utc, billing_month, owner_uin, site, billing_item, units,
-        free_pack_id, free_units,
-        units - free_units as residual_units
+        owner_uin, site, billing_item, billing_month, draw_day, request_id, first_ts, last_ts,
+        calls, units, free_pack_id,
+        least(greatest(free_size - units_before, 0), units) as free_units,
+        units - least(greatest(free_size - units_before, 0), units) as residual_units
     from drawn
-    where free_units is not null
     union all
     select
-        request_id, ts_utc, billing_month, owner_uin, site, billing_item, units,
-        free_pack_id,
-        greatest(0, least(cum_units, free_size) - (cum_units - units)) as free_units,
-        units - greatest(0, least(cum_units, free_size) - (cum_units - units)) as residual_units
-    from cut_calls
+        owner_uin, site, billing_item, billing_month, draw_day, request_id, first_ts, last_ts,
+        calls, units, free_pack_id,
+        0 as free_units,
+        units as residual_units
+    from in_pack
+    where free_pack_id is null
 )
 
 select * from final

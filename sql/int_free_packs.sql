@@ -10,8 +10,8 @@ params as (select * from stg_run_params),
 
 items as (select * from cur_billing_items),
 
-domestic_units as (
-    select * from int_call_units where site = 'domestic'
+domestic_days as (
+    select * from int_unit_days where site = 'domestic'
 ),
 
 -- R24: when the account was last seen before each month it called in
@@ -35,7 +35,7 @@ monthly_base as (
         usage.billing_month,
         items.free_units as size,
         strptime(usage.billing_month || '-01', '%Y-%m-%d') - interval 8 hour as month_start
-    from (select distinct owner_uin, billing_item, billing_month from domestic_units) as usage
+    from (select distinct owner_uin, billing_item, billing_month from domestic_days) as usage
     join items on items.billing_item = usage.billing_item and items.free_kind = 'monthly'
 ),
 
@@ -74,8 +74,8 @@ activations as (
 ),
 
 first_calls as (
-    select owner_uin, billing_item, min(ts_utc) as first_call_at
-    from domestic_units
+    select owner_uin, billing_item, min(first_ts) as first_call_at
+    from domestic_days
     group by all
 ),
 

@@ -1,11 +1,10 @@
 -- int_paid_demand: the units left after the free packs, for (owner, item) pairs that own paid
 -- packs, placed on the pack timeline (R7, R8). The timeline of a pair is cut at every instant a
 -- pack starts or stops serving, or may stop on a refund request (R20); inside one segment the
--- set of usable packs does not change, so
--- a running unit total per segment says which pack each unit lands in. That running total is
--- taken in int_paid_draws, per UTC day (draw_day), and in (ts, request_id) order only on the
--- days where the allocator put a pack edge.
--- Grain: one row per (request_id, billing_item) with residual units > 0 in such a pair.
+-- set of usable packs does not change, so a running unit total per segment says which pack each
+-- unit lands in (int_paid_draws). Those instants are edges of int_time_edges, so every part
+-- lies in one segment (or before the first: postpaid).
+-- Grain: one row per part of int_free_draws with residual units > 0 in such a pair's segment.
 with
 
 residual as (
@@ -30,22 +29,14 @@ segments as (
     from boundaries
 ),
 
-placed as (
+final as (
     select residual.*, segments.seg_start
     from residual
     join segments
         on residual.owner_uin = segments.owner_uin
         and residual.billing_item = segments.billing_item
-        and segments.seg_start <= residual.ts_utc
-        and residual.ts_utc < coalesce(segments.seg_end, timestamp 'infinity')
-),
-
-final as (
-    select
-        request_id, ts_utc, billing_month, owner_uin, site, billing_item, residual_units,
-        seg_start,
-        cast(ts_utc as date) as draw_day
-    from placed
+        and segments.seg_start <= residual.first_ts
+        and residual.first_ts < coalesce(segments.seg_end, timestamp 'infinity')
 )
 
 select * from final

@@ -1,30 +1,26 @@
--- int_paid_draws: units each call drew from each paid pack (R7, R8).
--- Grain: one row per (pack_id, request_id, billing_item) with units > 0. A call whose units
--- span packs has one row per pack. The allocator gave each pack a range [alloc_from, alloc_to)
--- of its segment's running unit total (in (ts, request_id) order); a call draws from a pack the
--- part of its own unit range that falls in the pack's range.
--- Only the calls of a UTC day in which an allocation edge falls strictly inside the day's unit
--- range need that order: every call of any other day lands wholly in one pack (or in none).
+-- int_paid_draws: what each part of int_paid_demand drew from each paid pack, and what no pack
+-- took (pack_id NULL: postpaid) (R7, R8).
+-- Grain: one row per (part, pack) with units > 0, plus one row per part with units left over.
+-- The allocator gave each pack a range [alloc_from, alloc_to) of its segment's running unit
+-- total (in (ts, request_id) order); a part draws from a pack the part of its own unit range
+-- that falls in the pack's range. A whole day with an allocation edge strictly inside its unit
+-- range is replaced by its calls (each call of such a day is wholly residual: the free packs
+-- took all of a whole day or none of it), so a call whose units span packs has one row per pack.
 with
 
-demand as not materialized (select * from int_paid_demand),
+demand as (select * from int_paid_demand),
 
-allocations as not materialized (select * from int_paid_allocations),
+allocations as (select * from int_paid_allocations),
 
--- per segment and day: the units drawn before the day and through it
-seg_days as (
+-- the segment's units before each part, in R8 order
+running as (
     select
-        owner_uin, billing_item, seg_start, draw_day,
-        sum(day_units) over (
-            partition by owner_uin, billing_item, seg_start
-            order by draw_day rows between unbounded preceding and current row
-        ) as units_through_day,
-        units_through_day - day_units as units_before_day
-    from (
-        select owner_uin, billing_item, seg_start, draw_day, sum(residual_units) as day_units
-        from demand
-        group by all
-    )
+        demand.*,
+        sum(residual_units) over (
+            partition by owner_uin, billing_item, seg_start order by first_ts, request_id
+            rows between unbounded preceding and current row
+        ) - residual_units as seg_before
+    from demand
 ),
 
 edges as (
@@ -33,80 +29,95 @@ edges as (
     select owner_uin, billing_item, seg_start, alloc_to as edge from allocations
 ),
 
--- days with an allocation edge strictly inside their unit range
+-- whole days with an allocation edge strictly inside their unit range
 cut_days as (
-    select distinct seg_days.owner_uin, seg_days.billing_item, seg_days.seg_start, seg_days.draw_day,
-        seg_days.units_before_day
-    from seg_days
+    select distinct
+        running.owner_uin, running.billing_item, running.seg_start, running.billing_month,
+        running.draw_day, running.seg_before
+    from running
     join edges
-        on edges.owner_uin = seg_days.owner_uin
-        and edges.billing_item = seg_days.billing_item
-        and edges.seg_start = seg_days.seg_start
-        and seg_days.units_before_day < edges.edge
-        and edges.edge < seg_days.units_through_day
+        on edges.owner_uin = running.owner_uin
+        and edges.billing_item = running.billing_item
+        and edges.seg_start = running.seg_start
+        and running.seg_before < edges.edge
+        and edges.edge < running.seg_before + running.residual_units
+    where running.request_id is null
 ),
 
--- every other day lies wholly inside one allocation, or inside none (postpaid)
-whole_days as (
-    select seg_days.owner_uin, seg_days.billing_item, seg_days.seg_start, seg_days.draw_day,
-        allocations.pack_id
-    from seg_days
-    join allocations
-        on allocations.owner_uin = seg_days.owner_uin
-        and allocations.billing_item = seg_days.billing_item
-        and allocations.seg_start = seg_days.seg_start
-        and allocations.alloc_from <= seg_days.units_before_day
-        and seg_days.units_through_day <= allocations.alloc_to
-),
-
-whole_draws as (
-    select
-        whole_days.pack_id, demand.request_id, demand.ts_utc, demand.billing_month,
-        demand.owner_uin, demand.billing_item, demand.residual_units as units
-    from demand
-    join whole_days
-        on whole_days.owner_uin = demand.owner_uin
-        and whole_days.billing_item = demand.billing_item
-        and whole_days.seg_start = demand.seg_start
-        and whole_days.draw_day = demand.draw_day
-),
-
--- calls of the cut days: the running total inside the segment, in (ts, request_id) order
 cut_calls as (
     select
-        demand.*,
-        cut_days.units_before_day + sum(demand.residual_units) over (
-            partition by demand.owner_uin, demand.billing_item, demand.seg_start, demand.draw_day
-            order by demand.ts_utc, demand.request_id
+        cut.owner_uin, cut.billing_item, cut.seg_start, cut.billing_month, cut.draw_day,
+        units.request_id, units.ts_utc as first_ts, units.ts_utc as last_ts,
+        units.units as residual_units,
+        cut.seg_before + sum(units.units) over (
+            partition by cut.owner_uin, cut.billing_item, cut.seg_start, cut.billing_month, cut.draw_day
+            order by units.ts_utc, units.request_id
             rows between unbounded preceding and current row
-        ) - demand.residual_units as seg_units_before
-    from demand
-    join cut_days
-        on cut_days.owner_uin = demand.owner_uin
-        and cut_days.billing_item = demand.billing_item
-        and cut_days.seg_start = demand.seg_start
-        and cut_days.draw_day = demand.draw_day
+        ) - units.units as seg_before
+    from cut_days as cut
+    join int_call_units as units
+        on units.owner_uin = cut.owner_uin
+        and units.site = 'domestic'
+        and units.billing_item = cut.billing_item
+        and units.billing_month = cut.billing_month
+        and units.draw_day = cut.draw_day
 ),
 
-cut_draws as (
+pieces as (
     select
-        allocations.pack_id, cut_calls.request_id, cut_calls.ts_utc, cut_calls.billing_month,
-        cut_calls.owner_uin, cut_calls.billing_item,
-        least(cut_calls.seg_units_before + cut_calls.residual_units, allocations.alloc_to)
-            - greatest(cut_calls.seg_units_before, allocations.alloc_from) as units
-    from cut_calls
+        running.owner_uin, running.billing_item, running.seg_start, running.billing_month,
+        running.draw_day, running.request_id, running.first_ts, running.last_ts,
+        running.residual_units, running.seg_before
+    from running
+    anti join cut_days
+        on cut_days.owner_uin = running.owner_uin
+        and cut_days.billing_item = running.billing_item
+        and cut_days.seg_start = running.seg_start
+        and cut_days.billing_month = running.billing_month
+        and cut_days.draw_day = running.draw_day
+        and running.request_id is null
+    union all
+    select * from cut_calls
+),
+
+drawn as (
+    select
+        allocations.pack_id, pieces.*,
+        least(pieces.seg_before + pieces.residual_units, allocations.alloc_to)
+            - greatest(pieces.seg_before, allocations.alloc_from) as units
+    from pieces
     join allocations
-        on allocations.owner_uin = cut_calls.owner_uin
-        and allocations.billing_item = cut_calls.billing_item
-        and allocations.seg_start = cut_calls.seg_start
-        and allocations.alloc_from < cut_calls.seg_units_before + cut_calls.residual_units
-        and cut_calls.seg_units_before < allocations.alloc_to
+        on allocations.owner_uin = pieces.owner_uin
+        and allocations.billing_item = pieces.billing_item
+        and allocations.seg_start = pieces.seg_start
+        and allocations.alloc_from < pieces.seg_before + pieces.residual_units
+        and pieces.seg_before < allocations.alloc_to
+),
+
+-- R8: what the packs did not take goes postpaid
+left_over as (
+    select
+        cast(null as varchar) as pack_id, pieces.*,
+        pieces.residual_units - coalesce(taken.units, 0) as units
+    from pieces
+    left join (
+        select owner_uin, billing_item, seg_start, seg_before, sum(units) as units
+        from drawn
+        group by all
+    ) as taken using (owner_uin, billing_item, seg_start, seg_before)
+    where pieces.residual_units > coalesce(taken.units, 0)
 ),
 
 final as (
-    select * from whole_draws
+    select
+        pack_id, owner_uin, billing_item, seg_start, billing_month, draw_day, request_id,
+        first_ts, last_ts, units
+    from drawn
     union all
-    select * from cut_draws
+    select
+        pack_id, owner_uin, billing_item, seg_start, billing_month, draw_day, request_id,
+        first_ts, last_ts, units
+    from left_over
 )
 
 select * from final

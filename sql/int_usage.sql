@@ -11,11 +11,11 @@ params as (select * from stg_run_params),
 
 ladders as (select * from cur_price_ladders),
 
--- the month's calls after the free packs (R6, R8), summed per line
+-- the month's units after the free packs (R6, R8), summed per line
 drawn as (
     select
         owner_uin, site, billing_item,
-        count(*) as calls,  -- one row per (request_id, billing_item): a call counts once per item
+        sum(calls) as calls,  -- a call counts once per item (int_call_units)
         sum(units) as billable_units,
         sum(free_units) as free_units,
         sum(residual_units) as residual_units
@@ -28,18 +28,18 @@ drawn as (
 prepaid as (
     select owner_uin, 'domestic' as site, billing_item, sum(units) as prepaid_units
     from int_paid_draws, params
-    where int_paid_draws.billing_month = params.billing_month
+    where int_paid_draws.billing_month = params.billing_month and int_paid_draws.pack_id is not null
     group by all
 ),
 
 -- R25
 postpaid_off as (
-    select distinct owner_uin, 'domestic' as site, billing_item from int_postpaid_off_calls
+    select distinct owner_uin, 'domestic' as site, billing_item from int_postpaid_off_parts
 ),
 
 totals as (
     select
-        drawn.owner_uin, drawn.site, drawn.billing_item, drawn.calls,
+        drawn.owner_uin, drawn.site, drawn.billing_item, cast(drawn.calls as bigint) as calls,
         cast(drawn.billable_units as bigint) as billable_units,
         cast(drawn.free_units as bigint) as free_units,
         cast(coalesce(prepaid.prepaid_units, 0) as bigint) as prepaid_units,
