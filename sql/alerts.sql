@@ -82,12 +82,7 @@ day_calls as (
         parts.pack_id, units.request_id, units.ts_utc, units.billing_month, units.owner_uin,
         units.billing_item, units.units, units.draw_day
     from crossing_parts as parts
-    join int_call_units as units
-        on units.owner_uin = parts.owner_uin
-        and units.site = 'domestic'
-        and units.billing_item = parts.billing_item
-        and units.billing_month = parts.billing_month
-        and units.draw_day = parts.draw_day
+    join int_call_units as units using (owner_uin, site, billing_item, billing_month, draw_day)
     where parts.request_id is null
 ),
 
@@ -156,8 +151,8 @@ other_stops as (
 -- call did not all draw on this pack), then that part's first call
 stop_parts as (
     select
-        stops.pack_id, stops.stop_at, stops.stop_by, draws.owner_uin, draws.billing_item,
-        draws.billing_month, draws.draw_day, draws.request_id, draws.first_ts
+        stops.pack_id, stops.stop_at, stops.stop_by, draws.owner_uin, draws.site,
+        draws.billing_item, draws.billing_month, draws.draw_day, draws.request_id, draws.first_ts
     from other_stops as stops
     join draws
         on draws.pack_id = stops.pack_id
@@ -177,12 +172,7 @@ after_stops as (
         parts.pack_id, units.request_id, units.ts_utc, units.billing_month, units.owner_uin,
         units.billing_item
     from stop_parts as parts
-    join int_call_units as units
-        on units.owner_uin = parts.owner_uin
-        and units.site = 'domestic'
-        and units.billing_item = parts.billing_item
-        and units.billing_month = parts.billing_month
-        and units.draw_day = parts.draw_day
+    join int_call_units as units using (owner_uin, site, billing_item, billing_month, draw_day)
     where parts.request_id is null
     qualify row_number() over (
         partition by parts.pack_id, parts.stop_at, parts.stop_by order by units.ts_utc, units.request_id

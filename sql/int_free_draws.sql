@@ -56,12 +56,7 @@ cut_calls as (
             rows between unbounded preceding and current row
         ) - units.units as units_before
     from cut_days as cut
-    join int_call_units as units
-        on units.owner_uin = cut.owner_uin
-        and units.site = cut.site
-        and units.billing_item = cut.billing_item
-        and units.billing_month = cut.billing_month
-        and units.draw_day = cut.draw_day
+    join int_call_units as units using (owner_uin, site, billing_item, billing_month, draw_day)
 ),
 
 drawn as (

@@ -6,16 +6,16 @@ with
 
 free_draws as (
     select
-        free_pack_id as pack_id, owner_uin, billing_item, billing_month, draw_day, request_id,
-        first_ts, last_ts, free_units as units
+        free_pack_id as pack_id, owner_uin, site, billing_item, billing_month, draw_day,
+        request_id, first_ts, last_ts, free_units as units
     from int_free_draws
     where free_units > 0
 ),
 
 paid_draws as (
     select
-        pack_id, owner_uin, billing_item, billing_month, draw_day, request_id,
-        first_ts, last_ts, units
+        pack_id, owner_uin, 'domestic' as site, billing_item, billing_month, draw_day,
+        request_id, first_ts, last_ts, units
     from int_paid_draws
     where pack_id is not null
 ),

@@ -32,8 +32,8 @@ edges as (
 -- whole days with an allocation edge strictly inside their unit range
 cut_days as (
     select distinct
-        running.owner_uin, running.billing_item, running.seg_start, running.billing_month,
-        running.draw_day, running.seg_before
+        running.owner_uin, running.site, running.billing_item, running.seg_start,
+        running.billing_month, running.draw_day, running.seg_before
     from running
     join edges
         on edges.owner_uin = running.owner_uin
@@ -55,12 +55,7 @@ cut_calls as (
             rows between unbounded preceding and current row
         ) - units.units as seg_before
     from cut_days as cut
-    join int_call_units as units
-        on units.owner_uin = cut.owner_uin
-        and units.site = 'domestic'
-        and units.billing_item = cut.billing_item
-        and units.billing_month = cut.billing_month
-        and units.draw_day = cut.draw_day
+    join int_call_units as units using (owner_uin, site, billing_item, billing_month, draw_day)
 ),
 
 pieces as (
@@ -69,13 +64,8 @@ pieces as (
         running.draw_day, running.request_id, running.first_ts, running.last_ts,
         running.residual_units, running.seg_before
     from running
-    anti join cut_days
-        on cut_days.owner_uin = running.owner_uin
-        and cut_days.billing_item = running.billing_item
-        and cut_days.seg_start = running.seg_start
-        and cut_days.billing_month = running.billing_month
-        and cut_days.draw_day = running.draw_day
-        and running.request_id is null
+    -- a cut day was a whole day: none of its calls is a part of its own
+    anti join cut_days using (owner_uin, site, billing_item, seg_start, billing_month, draw_day)
     union all
     select * from cut_calls
 ),
