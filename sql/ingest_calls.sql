@@ -14,7 +14,6 @@ select
     stg.images_total,
     stg.images_recognized,
     stg.tickets,
-    stg.content_hash,
     getvariable('ingest_source_file') as source_file,
     stg.source_line,
     getvariable('ingest_batch_id') as batch_id

@@ -17,12 +17,12 @@ select
     stg.uin,
     case when stg.reason is null then stg.action else stg.reason end as action,
     case when stg.reason is null then stg.region else stg.detail end as region,
-    stg.site,
+    case when stg.reason is null then stg.site end as site,  -- NULL: quarantined (R3: every
+    -- accepted call has a site)
     stg.error_code,
     stg.images_total,
     stg.images_recognized,
     stg.tickets,
-    case when stg.reason is null then stg.content_hash end as content_hash,  -- NULL: quarantined
     getvariable('ingest_source_file') as source_file,
     stg.source_line,
     getvariable('ingest_batch_id') as batch_id

@@ -158,14 +158,11 @@ final as (
         images_total,
         images_recognized,
         case when per_ticket then tickets end as tickets,
-        -- the normalised content besides the key: equal for the same call logged in another
-        -- timestamp shape or key order, different for any billable difference
-        md5(concat_ws(chr(31),
-            epoch_us(ts_utc), owner_uin, coalesce(uin, owner_uin), action, region,
-            coalesce(error_code, chr(30)), coalesce(images_total::VARCHAR, chr(30)),
-            coalesce(images_recognized::VARCHAR, chr(30)),
-            coalesce(case when per_ticket then tickets end::VARCHAR, chr(30))
-        )) as content_hash,
+        -- macro_content_hash.sql; only the duplicate candidates select it (pass 2)
+        content_hash(
+            ts_utc::TIMESTAMP, owner_uin, coalesce(uin, owner_uin), action, region, error_code,
+            images_total, images_recognized, case when per_ticket then tickets end
+        ) as content_hash,
         error_code is null or error_code_listed as error_code_known,
         reason,
         detail,

@@ -24,7 +24,6 @@ CALLS_COLUMNS = {
     "images_total": "INTEGER",
     "images_recognized": "INTEGER",
     "tickets": "INTEGER[]",
-    "content_hash": "VARCHAR",
     "source_file": "VARCHAR",
     "source_line": "BIGINT",
     "batch_id": "VARCHAR",

@@ -287,6 +287,7 @@ def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
     con.execute("SET enable_progress_bar = false")
     load_reference(con, ref_dir)
     con.execute(sql_text("ingest_dims"))
+    con.execute(sql_text("macro_content_hash"))
     for name in ("ingest_path", "ingest_batch_id", "ingest_source_file", "ingest_month"):
         con.execute(f"SET VARIABLE {name} = NULL::VARCHAR")
 
@@ -585,7 +586,7 @@ def _write_parts(con: duckdb.DuckDBPyConnection, work: Path, stream: Path) -> di
     file when it runs on several threads; nor does any join, so the duplicates are left out of
     the stream instead of anti-joined). That file is the month's calls file when every record is
     an accepted call of one month (the usual case); else it is split by part (a month, or
-    'quarantine': the rows whose content_hash is NULL), each part in file order."""
+    'quarantine': the rows whose site is NULL), each part in file order."""
     dups = con.execute("SELECT source_row FROM ingest_dups ORDER BY source_row").fetchnumpy()
     work.mkdir(parents=True, exist_ok=True)
     whole = work / "all.parquet"
@@ -597,10 +598,10 @@ def _write_parts(con: duckdb.DuckDBPyConnection, work: Path, stream: Path) -> di
     if not written:
         return {}
     con.execute("SET VARIABLE ingest_whole = ?", [str(whole)])
-    # the usual case from the file's statistics alone: no NULL content_hash (no quarantined
+    # the usual case from the file's statistics alone: no NULL site (no quarantined
     # record) and the first and last ts_utc (+8 h, R1) in the same month
     (nulls, lo, hi) = con.execute(
-        "SELECT sum(stats_null_count) FILTER (path_in_schema = 'content_hash'),"
+        "SELECT sum(stats_null_count) FILTER (path_in_schema = 'site'),"
         " min(TRY_CAST(stats_min_value AS TIMESTAMP)) FILTER (path_in_schema = 'ts_utc'),"
         " max(TRY_CAST(stats_max_value AS TIMESTAMP)) FILTER (path_in_schema = 'ts_utc')"
         " FROM parquet_metadata(getvariable('ingest_whole'))"
@@ -614,7 +615,7 @@ def _write_parts(con: duckdb.DuckDBPyConnection, work: Path, stream: Path) -> di
         if lo_month == hi_month and _MONTH.match(lo_month or ""):
             return {lo_month: [whole]}
     found = con.execute(
-        "SELECT CASE WHEN content_hash IS NULL THEN 'quarantine'"
+        "SELECT CASE WHEN site IS NULL THEN 'quarantine'"
         " ELSE strftime(ts_utc + INTERVAL 8 HOUR, '%Y-%m') END AS part"  # as stg_calls.sql (R1)
         " FROM read_parquet(getvariable('ingest_whole')) GROUP BY ALL ORDER BY part"
     ).fetchall()
@@ -631,7 +632,7 @@ def _write_parts(con: duckdb.DuckDBPyConnection, work: Path, stream: Path) -> di
         con.execute("SET VARIABLE ingest_part = ?", [value])
         con.execute(
             "COPY (SELECT * FROM read_parquet(getvariable('ingest_whole')) WHERE"
-            " CASE WHEN content_hash IS NULL THEN 'quarantine'"
+            " CASE WHEN site IS NULL THEN 'quarantine'"
             " ELSE strftime(ts_utc + INTERVAL 8 HOUR, '%Y-%m') END = getvariable('ingest_part'))"
             f" TO $target ({_PARQUET})",
             {"target": str(target)},
