@@ -38,8 +38,10 @@ ticket_types as (
     from ref_ticket_types
 ),
 
--- R24: calls logged while the account is suspended are not billed (run report: anomalies)
-calls as (
+-- R24: calls logged while the account is suspended are not billed (run report: anomalies).
+-- Not materialized: the ticket branch below reads only the calls with tickets, a filter that
+-- reaches the Parquet scan; one shared copy of every call would cost more than two scans.
+calls as not materialized (
     select
         calls.request_id, calls.ts_utc, calls.billing_month, calls.owner_uin, calls.site,
         calls.action, calls.error_code, calls.images_total, calls.images_recognized, calls.tickets,
@@ -56,7 +58,7 @@ calls as (
 -- R5: action → billing item, as of the call's date; R4c: an error code bills only if the
 -- reference table (as of the call's date) says so; an unknown code bills nothing (it is
 -- reported by the run report).
-call_interfaces as (
+call_interfaces as not materialized (
     select
         calls.*,
         interfaces.billing_rule,
@@ -84,7 +86,7 @@ ticket_units as (
     from (
         select request_id, ts_utc, billing_month, owner_uin, site, local_date, unnest(tickets) as type_code
         from call_interfaces
-        where billing_rule = 'per_ticket' and error_code is null
+        where billing_rule = 'per_ticket' and error_code is null and tickets is not null
     ) as calls
     join ticket_types as types
         on calls.type_code = types.type_code
@@ -108,7 +110,7 @@ call_units as (
     where billing_rule = 'per_call'
 ),
 
-all_units as (
+all_units as not materialized (
     select * from ticket_units
     union all
     select * from call_units
@@ -126,22 +128,25 @@ once_items as (
     select billing_item from cur_billing_items where free_kind = 'once'
 ),
 
+-- The month is the constant getvariable('rated_month') (rate.py sets it to stg_run_params'
+-- month), so each branch's filter reaches the Parquet scan and reads only its months' files.
 final as (
+    -- the month's calls
     select units.*, cast(units.ts_utc as date) as draw_day  -- the UTC day: int_unit_days
-    from all_units as units, params
+    from all_units as units
+    where units.units > 0 and units.billing_month = getvariable('rated_month')
+    union all
+    -- earlier calls of pairs whose packs carry over
+    select units.*, cast(units.ts_utc as date) as draw_day
+    from all_units as units
     where units.units > 0
+      and units.billing_month < getvariable('rated_month')
+      and units.site = 'domestic'
       and (
-          units.billing_month = params.billing_month
-          or (
-              units.site = 'domestic'
-              and (
-                  units.billing_item in (select billing_item from once_items)
-                  or exists (
-                      select 1 from carried_pairs as pairs
-                      where pairs.owner_uin = units.owner_uin
-                        and pairs.billing_item = units.billing_item
-                  )
-              )
+          units.billing_item in (select billing_item from once_items)
+          or exists (
+              select 1 from carried_pairs as pairs
+              where pairs.owner_uin = units.owner_uin and pairs.billing_item = units.billing_item
           )
       )
 )

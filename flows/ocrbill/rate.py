@@ -156,6 +156,9 @@ def _build_models(
     con: duckdb.DuckDBPyConnection, month: str, progress: Callable[[str], None] | None = None
 ) -> None:
     """Build every model of `month` as a table in `con`, in MODELS order."""
+    # the month as a constant too (stg_run_params is a table): int_call_units filters the calls
+    # on it, so that only the month's partition (and earlier ones where packs carry) is read
+    con.execute("SET VARIABLE rated_month = ?", [month])
     for model in MODELS:
         if progress:
             progress(f"{month}: building {model}")
