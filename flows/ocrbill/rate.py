@@ -52,8 +52,8 @@ MODELS = (
     "focus",
 )
 
-# Models built as views, not tables: read by few later models, each reading a cheap part of it,
-# so materialising millions of rows would cost more than it saves.
+# Models built as views, not tables: a union of two tables that its readers (int_pack_usage,
+# alerts) filter or sum right away, so a copy of it would only cost a write.
 VIEW_MODELS = frozenset({"int_pack_draws"})
 
 
