@@ -327,6 +327,8 @@ REJECTED = [
     pytest.param(purchase(owner_uin=None), "missing_field", id="null_required"),
     pytest.param({"type": "pack_refund", "pack_id": "P1"}, "missing_field", id="refund_no_time"),
     pytest.param(purchase(expire_at="2027-01-01T00:00:00Z"), "unknown_field", id="typo_field"),
+    pytest.param(purchase(pack_id="free_monthly:u1:身份证识别:2026-10"), "bad_value", id="pack_id_of_a_free_pack"),
+    pytest.param(purchase(pack_id="free_once:u1:公式识别"), "bad_value", id="pack_id_of_a_one_time_pack"),
     pytest.param(purchase(price=Decimal("84.123")), "bad_value", id="price_3_decimals"),
     pytest.param(purchase(price=-1), "bad_value", id="negative_price"),
     pytest.param(purchase(price="84,00"), "bad_value", id="price_bad_string"),

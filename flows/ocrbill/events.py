@@ -266,6 +266,18 @@ def _parse_id(value: Any, name: str) -> str:
     return value
 
 
+# int_free_packs.sql names the free packs `free_monthly:…` / `free_once:…`; a paid pack with
+# such an id would merge with a free pack wherever packs are joined by pack_id
+_FREE_PACK_PREFIXES = ("free_monthly:", "free_once:")
+
+
+def _parse_pack_id(value: Any, name: str) -> str:
+    pack_id = _parse_id(value, name)
+    if pack_id.startswith(_FREE_PACK_PREFIXES):
+        raise EventError("bad_value", f"{name}: {pack_id!r}: the prefix is reserved for free packs")
+    return pack_id
+
+
 def _parse_decimal(value: Any, name: str, places: int, limit: Decimal) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise EventError("bad_value", f"{name}: expected a number, got {_type_name(value)}")
@@ -362,7 +374,7 @@ Parser = Callable[[Any, str], Any]
 # type → [(JSON field, column, parser, required)]
 FIELDS: dict[str, list[tuple[str, str, Parser, bool]]] = {
     "pack_purchase": [
-        ("pack_id", "pack_id", _parse_id, True),
+        ("pack_id", "pack_id", _parse_pack_id, True),
         ("owner_uin", "owner_uin", _parse_id, True),
         ("billing_item", "billing_item", _parse_str, True),
         ("size", "size", _parse_size, True),
