@@ -90,10 +90,10 @@ def add_events(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> No
 
 
 def bill(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, list[dict[str, Any]]]:
-    """Build `month` and return its bill lines, summary and pack balances as dict rows."""
+    """Build `month` and return its bill lines, summary, pack balances and alerts as dict rows."""
     build_month(con, month)
     out = {}
-    for table in ("bill_lines", "bill_summary", "pack_balances"):
+    for table in ("bill_lines", "bill_summary", "pack_balances", "alerts"):
         rel = con.execute(f"SELECT * FROM {table}")
         names = [d[0] for d in rel.description]
         out[table] = [dict(zip(names, row, strict=True)) for row in rel.fetchall()]

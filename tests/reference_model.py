@@ -350,6 +350,24 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
     replay.sort(key=lambda r: r[:3])
     refund_decisions: dict[str, tuple[str, str | None]] = {}
 
+    # R22: (pack_id, kind) → (t, request_id) of the unit that raised it; each kind once per pack
+    raised: dict[tuple[str, str], tuple[datetime, str]] = {}
+
+    def draw(pack: PackState, wanted: int, t: datetime, call: Call, item: str, in_rated_month: bool) -> int:
+        """Draw up to `wanted` units from `pack` one at a time, raising the R22 alerts."""
+        taken = 0
+        while taken < wanted and pack.remaining > 0:
+            pack.draw(1, in_rated_month)
+            taken += 1
+            others = free_packs_for(call.owner_uin, item, t) + paid_packs.get((call.owner_uin, item), [])
+            if any(other is not pack and other.serves_at(t) for other in others):
+                continue  # another pack is usable, with units left, when this unit is drawn
+            if 5 * pack.remaining < pack.size:  # CHOICE: `low` is a state (docs/decisions.md)
+                raised.setdefault((pack.pack_id, "low"), (t, call.request_id))
+            if pack.remaining == 0:
+                raised.setdefault((pack.pack_id, "exhausted"), (t, call.request_id))
+        return taken
+
     # usage of the rated month, per (owner, site, item)
     usage: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: {"calls": 0, "free": 0, "prepaid": 0, "postpaid": 0, "postpaid_off": False})
@@ -382,12 +400,12 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
                 free_now = [p for p in free_packs_for(call.owner_uin, item, t) if p.serves_at(t)]
                 free_now.sort(key=lambda p: (p.effective_at, p.pack_id))
                 for pack in free_now:
-                    taken = pack.draw(left, in_rated_month)
+                    taken = draw(pack, left, t, call, item, in_rated_month)
                     free += taken
                     left -= taken
                 paid_now = [p for p in paid_packs.get((call.owner_uin, item), []) if p.serves_at(t)]
                 for pack in paid_now:
-                    taken = pack.draw(left, in_rated_month)
+                    taken = draw(pack, left, t, call, item, in_rated_month)
                     prepaid += taken
                     left -= taken
             postpaid = left
@@ -541,4 +559,7 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
             "status": status,
         })
     balances.sort(key=lambda b: (b["owner_uin"], b["billing_item"], b["kind"], b["pack_id"]))
-    return {"lines": lines, "pack_balances": balances, "refund_decisions": refund_decisions}
+    alerts = sorted((pack_id, kind, request_id) for (pack_id, kind), (t, request_id) in raised.items()
+                    if month_start <= t < month_end)
+    return {"lines": lines, "pack_balances": balances, "refund_decisions": refund_decisions,
+            "alerts": alerts}

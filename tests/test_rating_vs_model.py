@@ -147,7 +147,7 @@ def prices_from(con) -> model.Prices:
     )
 
 
-def sql_side(result: dict) -> tuple[list, list]:
+def sql_side(result: dict) -> tuple[list, list, list]:
     lines = sorted(
         (l["owner_uin"], l["site"], l["billing_item"], l["charge_type"], l["ref_id"] or "", l["calls"],
          l["billable_units"], l["free_units"], l["prepaid_units"], l["postpaid_units"], l["tier_from"],
@@ -158,10 +158,11 @@ def sql_side(result: dict) -> tuple[list, list]:
         (b["pack_id"], b["kind"], b["size"], b["used_in_month"], b["used_total"], b["remaining"], b["status"])
         for b in result["pack_balances"]
     )
-    return lines, balances
+    alerts = sorted((a["pack_id"], a["kind"], a["request_id"]) for a in result["alerts"])
+    return lines, balances, alerts
 
 
-def model_side(out: dict) -> tuple[list, list]:
+def model_side(out: dict) -> tuple[list, list, list]:
     lines = sorted(
         (l["owner_uin"], l["site"], l["billing_item"], l["charge_type"], l["ref_id"] or "", l["calls"],
          l["billable_units"], l["free_units"], l["prepaid_units"], l["postpaid_units"], l["tier_from"],
@@ -172,13 +173,11 @@ def model_side(out: dict) -> tuple[list, list]:
         (b["pack_id"], b["kind"], b["size"], b["used_in_month"], b["used_total"], b["remaining"], b["status"])
         for b in out["pack_balances"]
     )
-    return lines, balances
+    return lines, balances, out["alerts"]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
-def test_R4_to_R12_R20_R24_R25_sql_matches_the_per_call_model(scenario):
-    calls, packs, month = scenario
+def sql_and_model(calls: list[dict], packs: list[dict], month: str) -> tuple[tuple, tuple]:
+    """The month rated by the SQL and by the per-call model, each as (lines, balances, alerts)."""
     con = new_con()
     con.execute("UPDATE ref_billing_items SET free_units = CASE free_kind WHEN 'monthly' THEN ? WHEN 'once' THEN ? END WHERE free_kind <> 'none'",
                 [SMALL_FREE["monthly"], SMALL_FREE["once"]])
@@ -204,8 +203,48 @@ def test_R4_to_R12_R20_R24_R25_sql_matches_the_per_call_model(scenario):
         postpaid_switches=tuple((e["owner_uin"], e["at"], e["enabled"]) for e in packs if e["event_type"] == "postpaid"),
         opened_at=tuple((e["owner_uin"], e["opened_at"]) for e in packs if e["event_type"] == "account"),
     )
-    want = model_side(model.rate_month(month, model_calls, model_packs, prices, life=life))
+    return got, model_side(model.rate_month(month, model_calls, model_packs, prices, life=life))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_R4_to_R12_R20_R22_R24_R25_sql_matches_the_per_call_model(scenario):
+    got, want = sql_and_model(*scenario)
     assert got[0] == want[0]
+    assert got[1] == want[1]
+    assert got[2] == want[2]  # R22
+
+
+@st.composite
+def alert_scenarios(draw):
+    """One account and item, a tiny free pack and 1–3 small paid packs that start, stop and are
+    refunded around the calls (often at a call's instant), many multi-unit calls: packs fill,
+    run low and empty while other packs are, or are not, usable."""
+    day = timedelta(days=1)
+    instants = st.integers(0, 20 * 86400).map(lambda s: BASE + timedelta(seconds=s) - 5 * day)
+    rows = draw(st.lists(st.tuples(instants, st.integers(1, 6)), min_size=5, max_size=40))
+    calls = [{"request_id": f"r{i:03d}", "ts": ts, "owner_uin": "u1", "action": "IDCardOCR", "site": "domestic",
+              "images_total": n, "images_recognized": n} for i, (ts, n) in enumerate(rows)]
+    call_times = [c["ts"] for c in calls]
+    edge = st.one_of(st.sampled_from(call_times), instants)
+    packs = []
+    for i in range(draw(st.integers(1, 3))):
+        effective = draw(edge)
+        packs.append({"event_type": "pack_purchase", "pack_id": f"p{i}", "owner_uin": "u1", "billing_item": "身份证识别",
+                      "size": draw(st.integers(1, 12)), "price": Decimal(1), "purchased_at": effective - timedelta(hours=1),
+                      "effective_at": effective, "expires_at": max(draw(edge), effective + timedelta(seconds=1))})
+        if draw(st.integers(0, 3)) == 0:
+            packs.append({"event_type": "pack_refund", "pack_id": f"p{i}", "owner_uin": "u1",
+                          "requested_at": effective + timedelta(seconds=draw(st.sampled_from([0, 1, 3600]))),
+                          "event_key": f"p{i}-refund"})
+    return calls, packs, draw(st.sampled_from(["2026-09", "2026-10"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(alert_scenarios())
+def test_R22_alerts_match_the_per_call_model(scenario):
+    got, want = sql_and_model(*scenario)
+    assert got[2] == want[2]
     assert got[1] == want[1]
 
 
