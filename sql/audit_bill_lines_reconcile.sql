@@ -1,6 +1,6 @@
 -- audit_bill_lines_reconcile: usage lines whose split does not add up, or whose units differ from
--- the month's rated calls counted straight from int_call_units (spec §3: free + prepaid +
--- postpaid = billable). Empty = pass.
+-- the month's units counted before any draw (int_unit_days, the sums of int_call_units that the
+-- free and paid draws start from) (spec §3: free + prepaid + postpaid = billable). Empty = pass.
 with
 
 params as (select * from stg_run_params),
@@ -9,8 +9,8 @@ lines as (select * from bill_lines where charge_type = 'usage'),
 
 calls as (
     select owner_uin, site, billing_item, sum(units) as units
-    from int_call_units, params
-    where int_call_units.billing_month = params.billing_month
+    from int_unit_days, params
+    where int_unit_days.billing_month = params.billing_month
     group by all
 ),
 
