@@ -477,8 +477,9 @@ def _candidate_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 def _find_candidates_fast(con: duckdb.DuckDBPyConnection, path: Path, lines: int) -> bool:
     """Pass 1 through DuckDB's JSON reader (ingest_jsonl_keys_fast.sql: no Python line
-    splitting; WITH ORDINALITY keeps it on one core). True when it read the file and gave exactly one row per physical line, so
-    that its row numbers are the line numbers; else False (the file takes the other paths)."""
+    splitting; WITH ORDINALITY keeps it on one core). True when it read the file and gave
+    exactly one row per physical line, so that its row numbers are the line numbers; else False
+    (the file takes the other paths)."""
     try:
         con.execute("CREATE OR REPLACE TEMP VIEW ingest_keys AS " + sql_text("ingest_jsonl_keys_fast"))
         _candidate_rows(con)
