@@ -128,8 +128,8 @@ once_items as (
     select billing_item from cur_billing_items where free_kind = 'once'
 ),
 
--- The month is the constant getvariable('rated_month') (rate.py sets it to stg_run_params'
--- month), so each branch's filter reaches the Parquet scan and reads only its months' files.
+-- The month is the constant getvariable('rated_month') (stg_run_params' month), so each
+-- branch's filter reaches the Parquet scan and reads only its months' files.
 final as (
     -- the month's calls
     select units.*, cast(units.ts_utc as date) as draw_day  -- the UTC day: int_unit_days

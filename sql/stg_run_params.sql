@@ -1,9 +1,10 @@
 -- stg_run_params: the month being rated, as UTC instants (R1: months are Asia/Shanghai, UTC+8).
--- Grain: one row. `$month` is bound by the runner after it was checked against ^\d{4}-\d{2}$.
+-- Grain: one row. The month is the session variable `rated_month`, set by rate.py after it was
+-- checked against ^\d{4}-\d{2}$ (a constant there, so int_call_units can prune partitions on it).
 with
 
 month_text as (
-    select cast($month as varchar) as billing_month
+    select cast(getvariable('rated_month') as varchar) as billing_month
 ),
 
 final as (

@@ -156,8 +156,8 @@ def _build_models(
     con: duckdb.DuckDBPyConnection, month: str, progress: Callable[[str], None] | None = None
 ) -> None:
     """Build every model of `month` as a table in `con`, in MODELS order."""
-    # the month as a constant too (stg_run_params is a table): int_call_units filters the calls
-    # on it, so that only the month's partition (and earlier ones where packs carry) is read
+    # a session variable, not a bound parameter: stg_run_params reads it, and int_call_units
+    # filters the calls on it as a constant, so only the month's partitions are read
     con.execute("SET VARIABLE rated_month = ?", [month])
     for model in MODELS:
         if progress:
@@ -168,10 +168,9 @@ def _build_models(
         if model == "qps":
             build_qps_orders(con)  # R21: int_qps_orders, cap checked in purchase order
             continue
-        params = {"month": month} if model == "stg_run_params" else None
         try:
             kind = "VIEW" if model in VIEW_MODELS else "TABLE"
-            con.execute(f"CREATE OR REPLACE {kind} {model} AS {sql_text(model)}", params)
+            con.execute(f"CREATE OR REPLACE {kind} {model} AS {sql_text(model)}")
         except duckdb.Error as exc:
             raise RatingError(f"model {model} failed for {month}: {exc}") from exc
 
