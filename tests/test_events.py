@@ -521,7 +521,7 @@ def test_hash_keyed_duplicates(tmp_path):
     res, rows, _ = one(tmp_path, top, before=[top, other])
     assert (res.accepted, res.duplicates, res.rejected) == (2, 1, 0)
     assert rows[0]["event_key"] != rows[1]["event_key"]
-    assert rows[0]["event_key"] == ev.event_key(rows[0])
+    assert rows[0]["event_key"] == ev.event_key(rows[0], ev.content_of(rows[0]))
 
 
 @pytest.mark.parametrize(

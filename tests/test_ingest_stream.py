@@ -43,7 +43,7 @@ def rows(wh: Path, name: str) -> list[tuple]:
 def run(tmp_path: Path, name: str, src: Path, *, stream: bool, monkeypatch, json_pass1: bool = True) -> tuple:
     with monkeypatch.context() as m:
         if not json_pass1 or not stream:
-            m.setattr(ingest_mod, "_find_candidates_fast", lambda con, path, lines: False)
+            m.setattr(ingest_mod, "_find_candidates_fast", lambda con, path, scan, keys: False)
         if not stream:
 
             def refuse(*args, **kwargs):
@@ -133,8 +133,8 @@ def test_json_reader_pass1_only_when_it_numbers_every_line(tmp_path, monkeypatch
     verdicts = []
     real = ingest_mod._find_candidates_fast
 
-    def spy(con, path, lines):
-        verdicts.append(real(con, path, lines))
+    def spy(con, path, scan, keys):
+        verdicts.append(real(con, path, scan, keys))
         return verdicts[-1]
 
     monkeypatch.setattr(ingest_mod, "_find_candidates_fast", spy)

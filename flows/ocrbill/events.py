@@ -624,37 +624,36 @@ _CHECKS: dict[str, Callable[[dict[str, Any], EventReference], None]] = {
 }
 
 
-def _json_value(value: Any) -> Any:
+# sorted: the canonical JSON lists its keys in this order
+_CONTENT_COLUMNS = tuple(sorted(name for name in EVENTS_COLUMNS if name not in SOURCE_COLUMNS))
+# decimal columns → their fixed scale, so that 5, 5.0 and 5.00 give the same content
+_DECIMAL_PLACES = {name: Decimal("0.000001") for name, typ in EVENTS_COLUMNS.items() if typ == "DECIMAL(18,6)"}
+
+
+def _json_value(name: str, value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.quantize(_DECIMAL_PLACES.get(name, Decimal("0.01"))))
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
     return value
 
 
 def content_of(row: dict[str, Any]) -> str:
     """The normalised content of an event (source and key columns excluded), as canonical JSON."""
-    content = {
-        name: _json_value(_normalise_scale(name, row.get(name)))
-        for name in EVENTS_COLUMNS
-        if name not in SOURCE_COLUMNS
-    }
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    content = {}
+    for name in _CONTENT_COLUMNS:
+        value = row.get(name)
+        # most columns of an event are empty, and text needs no work: skip the call for them
+        content[name] = value if value is None or value.__class__ is str else _json_value(name, value)
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
 
 
-def _normalise_scale(name: str, value: Any) -> Any:
-    if isinstance(value, Decimal):
-        places = 6 if EVENTS_COLUMNS[name] == "DECIMAL(18,6)" else 2
-        return value.quantize(Decimal(1).scaleb(-places))
-    return value
-
-
-def event_key(row: dict[str, Any]) -> str:
-    """pack_id / order_id, else a hash of the normalised content."""
+def event_key(row: dict[str, Any], content: str) -> str:
+    """pack_id / order_id, else a hash of the normalised `content` (content_of the row)."""
     key_column = _KEYED_BY.get(row["event_type"])
     if key_column is not None:
         return row[key_column]
-    return hashlib.sha256(content_of(row).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------------------------
@@ -815,7 +814,6 @@ def _load_file(
             except UnicodeDecodeError as exc:
                 raise EventError("unreadable", f"not UTF-8: {exc}") from None
             row = normalise(parse_line(text.strip()), ref)
-            row["event_key"] = event_key(row)
             if row["event_type"] == "pack_refund":
                 owner = state.pack_owner.get(row["pack_id"])
                 if owner is None:
@@ -825,7 +823,8 @@ def _load_file(
                         "bad_value", f"owner_uin {row['owner_uin']!r} does not own pack {row['pack_id']!r}"
                     )
                 row["owner_uin"] = owner
-            content = content_of(row)
+            content = content_of(row)  # after the refund took its pack's owner
+            row["event_key"] = event_key(row, content)
             seen = state.contents.get((row["event_type"], row["event_key"]))
             if seen is not None:
                 if seen == content:

@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -475,18 +476,29 @@ def _candidate_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
 
 
-def _find_candidates_fast(con: duckdb.DuckDBPyConnection, path: Path, lines: int) -> bool:
+def _read_keys_fast(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None] | None:
     """Pass 1 through DuckDB's JSON reader (ingest_jsonl_keys_fast.sql: no Python line
-    splitting; WITH ORDINALITY keeps it on one core). True when it read the file and gave
-    exactly one row per physical line, so that its row numbers are the line numbers; else False
-    (the file takes the other paths)."""
+    splitting; WITH ORDINALITY keeps it on one core): `ingest_key_rows` and `ingest_cand_rows`,
+    and the (rows, last row number) read; None when the reader refuses the file."""
     try:
         con.execute("CREATE OR REPLACE TEMP VIEW ingest_keys AS " + sql_text("ingest_jsonl_keys_fast"))
         _candidate_rows(con)
-    except duckdb.Error:  # a line the reader refuses: that path records it as unreadable
-        return False
+    except duckdb.Error:  # a line the reader refuses: the other paths record it as unreadable
+        return None
     [(rows, last)] = con.execute("SELECT count(*), max(source_row) FROM ingest_key_rows").fetchall()
-    if not lines or rows != lines or last != lines:
+    return rows, last
+
+
+def _find_candidates_fast(
+    con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, keys: tuple[int, int | None] | None
+) -> bool:
+    """Whether pass 1 through the JSON reader (`keys`, from _read_keys_fast) stands: the file is
+    plain (no lone CR, no long line) and the reader gave exactly one row per physical line, so
+    that its row numbers are the line numbers. Else False (the file takes the other paths)."""
+    if keys is None or scan.lone_cr or scan.long_line:
+        return False
+    rows, last = keys
+    if not scan.lines or rows != scan.lines or last != scan.lines:
         return False
     # passes 2 and 3 read the split lines, numbered the same way
     _use_stream(con, path)
@@ -745,25 +757,30 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
             skipped_reason="not a call log (.jsonl, .jsonl.gz, .csv, .csv.gz): ignored",
         )
         return info
-    scan = scan_file(path)
-    sha256, size = scan.sha256, scan.size
-    batch_id = batch_id_for(sha256)
-    info.update(sha256=sha256, batch_id=batch_id)
     con.execute("SET VARIABLE ingest_path = ?", [source_file])
     con.execute("SET VARIABLE ingest_source_file = ?", [source_file])
-    con.execute("SET VARIABLE ingest_batch_id = ?", [batch_id])
     _committed_view(con, wh)
-    earlier = wh.committed_sources().get(sha256)
-    source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
     # plain JSON Lines: lines split and numbered in Python, read by DuckDB on every core; else
     # (compressed, CSV, or bytes the splitter leaves to it) lines from read_csv WITH ORDINALITY
     stream = path if fmt == "jsonl" and not path.name.lower().endswith(".gz") else None
-    # plainer still (no lone CR, no long line, one JSON object on every line): pass 1 through
-    # DuckDB's JSON reader alone (one core, but no Python line splitting: half the time)
-    fast = (
-        stream is not None and not scan.lone_cr and not scan.long_line
-        and _find_candidates_fast(con, path, scan.lines)
-    )
+    keys = None
+    if stream is not None:
+        # plainer still (no lone CR, no long line, one JSON object on every line): pass 1 through
+        # DuckDB's JSON reader alone (one core, but no Python line splitting: half the time),
+        # while the file is hashed on the core the reader leaves free
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scanning = pool.submit(scan_file, path)
+            keys = _read_keys_fast(con)
+            scan = scanning.result()
+    else:
+        scan = scan_file(path)
+    sha256, size = scan.sha256, scan.size
+    batch_id = batch_id_for(sha256)
+    info.update(sha256=sha256, batch_id=batch_id)
+    con.execute("SET VARIABLE ingest_batch_id = ?", [batch_id])
+    earlier = wh.committed_sources().get(sha256)
+    source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
+    fast = _find_candidates_fast(con, path, scan, keys)
     try:
         if fast:
             streaming = True
