@@ -29,12 +29,20 @@ amounts as (
         coalesce(sum(amount) filter (where charge_type = 'pack_refund'), 0) as pack_refund_amount,
         coalesce(sum(amount) filter (where charge_type = 'qps_pack'), 0) as qps_pack_amount,
         coalesce(sum(amount) filter (where charge_type = 'adjustment'), 0) as adjustment_amount,
-        coalesce(sum(amount), 0) as total_amount,
-        coalesce(string_agg(distinct flag, ';' order by flag) filter (where flag <> ''), '') as flags
+        coalesce(sum(amount), 0) as total_amount
     from accounts
     cross join params
-    left join (select *, unnest(string_split(flags, ';')) as flag from lines) as lines using (owner_uin)
+    left join lines using (owner_uin)
     group by all
+),
+
+-- every flag of the account's lines, once; apart from the sums, which a line with two flags
+-- would otherwise enter twice
+account_flags as (
+    select owner_uin, string_agg(distinct flag, ';' order by flag) as flags
+    from (select owner_uin, unnest(string_split(flags, ';')) as flag from lines)
+    where flag <> ''
+    group by owner_uin
 ),
 
 balances as (
@@ -77,11 +85,12 @@ final as (
             when coalesce(balances.balance, 0) - amounts.usage_amount < 0 then 'in_arrears'
             else 'ok'
         end as arrears_state,
-        amounts.flags
+        coalesce(account_flags.flags, '') as flags
     from amounts
     left join tracked using (owner_uin)
     left join balances using (owner_uin)
     left join suspended_at_end using (owner_uin)
+    left join account_flags using (owner_uin)
 )
 
 select * from final

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
-from ratingkit import CST, add_calls, add_events, bill, new_con, usage
+from ratingkit import CST, add_bulk_calls, add_calls, add_events, bill, new_con, usage
 
 ID = "身份证识别"
 SWITCH = datetime(2026, 10, 15, tzinfo=CST)
@@ -68,3 +69,20 @@ def test_R25_a_switch_counts_only_strictly_before_the_call(switch_after_last_cal
     last_call = start + timedelta(seconds=1000)  # the 1001st call: the only postpaid unit
     line = run([postpaid(False, last_call + switch_after_last_call)], n_calls=1001, start=start)
     assert ("postpaid_not_enabled" in line["flags"]) is flagged
+
+
+def test_R25_flag_next_to_a_contract_price_bills_the_line_once():
+    """A line with two flags (contract_price;postpaid_not_enabled) counts once in the total."""
+    con = new_con()
+    add_events(con, [postpaid(False, datetime(2026, 9, 1, tzinfo=CST)),
+                     {"event_type": "contract_price", "owner_uin": "u1", "billing_item": ID,
+                      "unit_price": Decimal("0.04"), "from_month": "2026-10", "event_key": "c1"}])
+    add_bulk_calls(con, prefix="t", count=1_001_000, owner="u1", action="IDCardOCR",
+                   start=datetime(2026, 10, 1, tzinfo=CST), step_seconds=2)
+    result = bill(con, "2026-10")
+    line = usage(result, "u1", ID)
+    assert line["flags"] == "contract_price;postpaid_not_enabled"
+    assert line["amount"] == Decimal("40000.00")  # 1,000,000 postpaid units × 0.04
+    [summary] = [row for row in result["bill_summary"] if row["owner_uin"] == "u1"]
+    assert (summary["usage_amount"], summary["total_amount"]) == (Decimal("40000.00"), Decimal("40000.00"))
+    assert summary["flags"] == "contract_price;postpaid_not_enabled"

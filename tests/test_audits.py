@@ -39,6 +39,9 @@ def test_audits_pass_on_a_good_build():
         ("UPDATE int_pack_usage SET units = units + 500 WHERE pack_id = 'p1'", "audit_pack_overdraw"),
         ("INSERT INTO int_free_packs SELECT pack_id || '-twin', * EXCLUDE (pack_id) FROM int_free_packs",
          "audit_free_packs_overlap"),
+        ("UPDATE bill_summary SET total_amount = total_amount + 0.01", "audit_bill_summary_reconcile"),
+        ("UPDATE bill_summary SET usage_amount = usage_amount * 2", "audit_bill_summary_reconcile"),
+        ("DELETE FROM bill_summary", "audit_bill_summary_reconcile"),
     ],
 )
 def test_each_audit_fires_on_its_damage(damage, audit):
