@@ -34,6 +34,10 @@ def main() -> None:
     bare_out = OUT / "bare.parquet"
     bare_out.unlink(missing_ok=True)
     bare = run_child("bare read_json → Parquet", "bare", a.calls, a.memory_limit, file=str(path), out=str(bare_out))
+    floor_out = OUT / "floor.parquet"
+    floor_out.unlink(missing_ok=True)
+    floor = run_child("floor: validation + Parquet, no numbering", "floor", a.calls, a.memory_limit,
+                      file=str(path), out=str(floor_out))  # fmt: skip
     wh = fresh_dir(OUT / "warehouse_bill")
     pipeline = [
         run_child("ocrbill ingest_paths", "ingest", a.calls, a.memory_limit, warehouse=str(wh), file=str(path)),
@@ -41,7 +45,7 @@ def main() -> None:
     ]
     if pipeline[0].seconds is not None:
         pipeline.append(run_child(f"bill_month {a.month}", "bill", a.calls, a.memory_limit, warehouse=str(wh), month=a.month))
-    steps += [bare, *pipeline]
+    steps += [bare, floor, *pipeline]
     done = all(s.seconds is not None for s in pipeline) and len(pipeline) == 3
     total = sum(s.seconds or 0 for s in pipeline) if done else None
     ratio = total / bare.seconds if total and bare.seconds else None
@@ -51,6 +55,12 @@ def main() -> None:
     if ratio is not None:
         print(f"\ningest + events + bill: {total:.1f} s = {ratio:.2f}x the bare read; "
               f"peak RSS {max(s.peak_rss_mb or 0 for s in pipeline):,.0f} MB")  # fmt: skip
+        if floor.seconds:
+            print(f"floor (validation + Parquet on every core, no line numbers, no dedup): "
+                  f"{floor.seconds / bare.seconds:.2f}x the bare read")  # fmt: skip
+        stages = pipeline[2].detail.get("stages") or []
+        if stages:
+            print("bill stages (s): " + ", ".join(f"{m.split(': ')[-1]} {t}" for m, t in stages if t and t >= 0.2))
     else:
         print("\npipeline incomplete: " + "; ".join(
             f"{s.name}: {s.detail.get('unavailable') or s.detail.get('error')}" for s in pipeline if s.seconds is None))

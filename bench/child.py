@@ -31,6 +31,39 @@ def bare(file: str, out: str) -> dict[str, Any]:
     return {"seconds": seconds, "rows": rows}
 
 
+def floor(file: str, out: str) -> dict[str, Any]:
+    """What no ingest that validates like ocrbill's can go below: DuckDB's JSON reader on every
+    core, the validation of stg_calls.sql and the Parquet write, but no line numbers (they keep
+    the reader on one core) and no duplicate search."""
+    try:
+        from ocrbill.db import connect
+        from ocrbill.ingest import _PARQUET, _setup
+        from ocrbill.paths import REFERENCE_DIR, sql_text
+    except ImportError as exc:
+        return {"unavailable": f"ocrbill.ingest: {exc}"}
+    con = connect(temp_dir=Path(out).with_suffix(".tmp"))
+    _setup(con, REFERENCE_DIR)
+    for name in ("ingest_path", "ingest_source_file"):
+        con.execute(f"SET VARIABLE {name} = ?", [file])
+    con.execute("SET VARIABLE ingest_batch_id = 'floor'")
+    fields = ("request_id", "timestamp", "owner_uin", "uin", "action", "region", "error_code",
+              "images_total", "images_recognized", "tickets")  # fmt: skip
+    columns = ", ".join(f"'{f}': 'VARCHAR'" for f in fields)
+    # the shape of ingest_jsonl_records.sql, every line readable, all numbered 0
+    con.execute(
+        "CREATE TEMP VIEW ingest_records AS SELECT 0::BIGINT AS source_row, NULL::VARCHAR AS raw,"
+        f" true AS readable, NULL::VARCHAR AS unreadable_detail, {', '.join(fields)}"
+        f" FROM read_json(getvariable('ingest_path'), format = 'newline_delimited', columns = {{{columns}}})"
+    )
+    con.execute("CREATE TEMP VIEW ingest_all AS " + sql_text("stg_calls"))
+    con.execute("CREATE TEMP VIEW ingest_routed AS " + sql_text("ingest_routed"))
+    t0 = time.perf_counter()
+    [(rows,)] = con.execute(
+        f"COPY (SELECT * EXCLUDE (source_row, part) FROM ingest_routed) TO $out ({_PARQUET})", {"out": out}
+    ).fetchall()
+    return {"seconds": time.perf_counter() - t0, "rows": rows}
+
+
 def _timed(fn: Callable[[], Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     result = fn()
@@ -64,7 +97,20 @@ def bill(warehouse: str, month: str) -> dict[str, Any]:
             continue
     if fn is None:
         return {"unavailable": "bill_month not found in ocrbill.rate or ocrbill.export"}
-    return {"function": f"{fn.__module__}.bill_month", **_timed(lambda: fn(Path(warehouse), month))}
+    stages: list[list[Any]] = []  # [progress message, seconds until the next one]
+    last = [time.perf_counter()]
+
+    def progress(message: str) -> None:
+        now = time.perf_counter()
+        if stages:
+            stages[-1][1] = round(now - last[0], 3)
+        stages.append([message, None])
+        last[0] = now
+
+    result = _timed(lambda: fn(Path(warehouse), month, progress=progress))
+    if stages:
+        stages[-1][1] = round(time.perf_counter() - last[0], 3)
+    return {"function": f"{fn.__module__}.bill_month", **result, "stages": stages}
 
 
 def generate(file: str, events_file: str | None, calls: int, accounts: int, pack_accounts: int, month: str, seed: int) -> dict[str, Any]:
@@ -90,7 +136,7 @@ def peak_rss_kb() -> int | None:
 
 
 OPS: dict[str, Callable[..., dict[str, Any]]] = {
-    "generate": generate, "bare": bare, "ingest": ingest, "events": events, "bill": bill,
+    "generate": generate, "bare": bare, "floor": floor, "ingest": ingest, "events": events, "bill": bill,
 }  # fmt: skip
 
 if __name__ == "__main__":
