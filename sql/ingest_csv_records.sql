@@ -77,6 +77,7 @@ final as (
             when fields is null then 'broken CSV quoting'
             when not readable then printf('%d fields, the header has %d', len(fields), n_columns)
         end as unreadable_detail,
+        NULL::VARCHAR as repeated_field,  -- (JSON only)
         case when readable then trim(fields[p_request_id]) end as request_id,
         case when readable then trim(fields[p_timestamp]) end as timestamp,
         case when readable then trim(fields[p_owner_uin]) end as owner_uin,

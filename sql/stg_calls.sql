@@ -25,6 +25,7 @@ cleaned as (
         raw,
         readable,
         unreadable_detail,
+        repeated_field,
         nullif(request_id, '') as request_id,
         nullif(timestamp, '') as ts_text,
         nullif(owner_uin, '') as owner_uin,
@@ -44,13 +45,14 @@ typed as (
         case
             when regexp_full_match(ts_text, '[0-9]{1,15}')
                 then epoch_ms(ts_text::BIGINT)
+            -- (RFC 3339: the T and the Z may be lower case; the cast wants them upper case)
             when regexp_full_match(ts_text,
-                '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}(:?[0-9]{2})?)')
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)')
                 -- the session time zone is UTC (db.connect), so this is the UTC wall time
-                then try_cast(ts_text as TIMESTAMPTZ)::TIMESTAMP
+                then try_cast(upper(ts_text) as TIMESTAMPTZ)::TIMESTAMP
             when regexp_full_match(ts_text,
-                '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?')
-                then try_cast(ts_text as TIMESTAMP) - INTERVAL 8 HOUR  -- R1: Asia/Shanghai
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?')
+                then try_cast(upper(ts_text) as TIMESTAMP) - INTERVAL 8 HOUR  -- R1: Asia/Shanghai
         end as ts_utc,
         regexp_full_match(images_total_text, '[0-9]{1,9}') as images_total_ok,
         regexp_full_match(images_recognized_text, '[0-9]{1,9}') as images_recognized_ok,
@@ -82,6 +84,7 @@ validated as (
         checked.*,
         case
             when not readable then 'unreadable'
+            when repeated_field is not null then 'bad_value'
             when request_id is null then 'missing_field'
             when ts_text is null then 'missing_field'
             when owner_uin is null then 'missing_field'
@@ -111,6 +114,7 @@ explained as (
         validated.*,
         case when reason is not null then case
             when not readable then unreadable_detail
+            when repeated_field is not null then 'field ' || repeated_field || ' is given more than once'
             when request_id is null then 'request_id is missing'
             when ts_text is null then 'timestamp is missing'
             when owner_uin is null then 'owner_uin is missing'
@@ -121,9 +125,9 @@ explained as (
             when ts_utc < TIMESTAMP '2000-01-01' or ts_utc >= TIMESTAMP '2100-01-01'
                 then 'timestamp ' || ts_text || ' is outside 2000..2099'
             when images_total_text is not null and not images_total_ok
-                then 'images_total ' || images_total_text || ' is not an integer'
+                then 'images_total ' || images_total_text || ' is not a whole number of at most 9 digits'
             when images_recognized_text is not null and not images_recognized_ok
-                then 'images_recognized ' || images_recognized_text || ' is not an integer'
+                then 'images_recognized ' || images_recognized_text || ' is not a whole number of at most 9 digits'
             when tickets_text is not null and not tickets_ok
                 then 'tickets ' || tickets_text || ' is not a list of integers'
             when images_total < 1 then 'images_total ' || images_total || ' is below 1'

@@ -23,6 +23,8 @@ Choices the spec leaves open (documented here and in the SQL):
   ignored; string fields are trimmed and an empty string counts as absent;
 - JSON numbers are accepted for ids (their text); a digit string is epoch milliseconds in JSON as
   in CSV; a timestamp outside 2000..2099 is `bad_timestamp` (catches epoch seconds);
+- a JSON record with a call field given twice → `bad_value` (pass 1's JSON reader refuses such
+  files, so ingest_jsonl_records.sql looks for them only in files that reader did not vouch for);
 - the first failing check names the reason (order in stg_calls.sql);
 - CSV records are one per physical line; for CSV, `raw` is that line;
 - within a file only valid records claim a request_id; a quarantined line does not;
@@ -291,6 +293,7 @@ def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
     con.execute(sql_text("macro_content_hash"))
     for name in ("ingest_path", "ingest_batch_id", "ingest_source_file", "ingest_month"):
         con.execute(f"SET VARIABLE {name} = NULL::VARCHAR")
+    con.execute("SET VARIABLE ingest_fields_unique = false")
 
 
 def _lines_and_records(con: duckdb.DuckDBPyConnection, fmt: str, lines: str) -> None:
@@ -781,6 +784,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     earlier = wh.committed_sources().get(sha256)
     source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
     fast = _find_candidates_fast(con, path, scan, keys)
+    # the JSON reader of pass 1 refuses a line with a field given twice: no need to look again
+    con.execute("SET VARIABLE ingest_fields_unique = ?", [fast])
     try:
         if fast:
             streaming = True
