@@ -125,7 +125,8 @@ carried_pairs as (
 ),
 
 once_items as (
-    select billing_item from cur_billing_items where free_kind = 'once'
+    -- any version: a one-time pack takes the version in force when it starts (int_free_packs)
+    select distinct billing_item from ref_billing_items where free_kind = 'once'
 ),
 
 -- The month is the constant getvariable('rated_month') (stg_run_params' month), so each

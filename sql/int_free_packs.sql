@@ -4,11 +4,21 @@
 -- (owner, item), effective at the activation event, else the first billable call, for the
 -- item's validity in months (R6b; 增值税发票核验: 50 units, 60 months). Months are added on
 -- the UTC+8 calendar (R1), then brought back to UTC.
+-- A pack's size and validity come from the billing-items version in force when it starts (a
+-- monthly pack: its month's 1st; a one-time pack: its start date, UTC+8), not the rated month's:
+-- earlier months' packs are rebuilt here to carry paid-pack balances, and must come out as the
+-- bills of those months did (spec §1.3: closed months re-rate the same way).
 with
 
 params as (select * from stg_run_params),
 
-items as (select * from cur_billing_items),
+-- every version of every item, in force on [valid_from, valid_to)
+items as (
+    select
+        *,
+        lead(valid_from) over (partition by billing_item order by valid_from) as valid_to
+    from ref_billing_items
+),
 
 domestic_days as (
     select * from int_unit_days where site = 'domestic'
@@ -36,7 +46,11 @@ monthly_base as (
         items.free_units as size,
         strptime(usage.billing_month || '-01', '%Y-%m-%d') - interval 8 hour as month_start
     from (select distinct owner_uin, billing_item, billing_month from domestic_days) as usage
-    join items on items.billing_item = usage.billing_item and items.free_kind = 'monthly'
+    join items
+        on items.billing_item = usage.billing_item
+        and items.valid_from <= cast(usage.billing_month || '-01' as date)
+        and cast(usage.billing_month || '-01' as date) < coalesce(items.valid_to, date 'infinity')
+    where items.free_kind = 'monthly'
 ),
 
 -- R24: a month that starts suspended gets its pack when service is restored; an account back
@@ -85,14 +99,11 @@ once_owners as (
     select owner_uin, billing_item from first_calls
 ),
 
-once as (
+once_starts as (
     select
         once_owners.owner_uin,
         once_owners.billing_item,
-        'free_once' as kind,
-        items.free_units as size,
-        coalesce(activations.activated_at, first_calls.first_call_at) as effective_at,
-        items.free_valid_months
+        coalesce(activations.activated_at, first_calls.first_call_at) as effective_at
     from once_owners
     left join activations
         on activations.owner_uin = once_owners.owner_uin
@@ -100,7 +111,22 @@ once as (
     left join first_calls
         on first_calls.owner_uin = once_owners.owner_uin
         and first_calls.billing_item = once_owners.billing_item
-    join items on items.billing_item = once_owners.billing_item and items.free_kind = 'once'
+),
+
+once as (
+    select
+        starts.owner_uin,
+        starts.billing_item,
+        'free_once' as kind,
+        items.free_units as size,
+        starts.effective_at,
+        items.free_valid_months
+    from once_starts as starts
+    join items
+        on items.billing_item = starts.billing_item
+        and items.valid_from <= cast(starts.effective_at + interval 8 hour as date)
+        and cast(starts.effective_at + interval 8 hour as date) < coalesce(items.valid_to, date 'infinity')
+    where items.free_kind = 'once'
 ),
 
 final as (

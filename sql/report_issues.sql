@@ -91,12 +91,13 @@ rejected_qps_orders as (
     where orders.status = 'rejected' and orders.billing_month = params.billing_month
 ),
 
--- R24: calls logged while suspended are not billed; each account's count is an anomaly
+-- R24: calls logged while suspended are not billed; each account's count is an anomaly.
+-- A call inside two overlapping suspensions (arrears and a violation) counts once.
 suspended_calls as (
     select
         'anomaly_suspended_calls' as kind,
         month_calls.owner_uin as key,
-        count(*) as records,
+        count(distinct month_calls.request_id) as records,  -- request_ids are unique (ingest)
         string_agg(distinct stops.reason, ';' order by stops.reason) as detail
     from month_calls
     join int_suspensions as stops

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from ocrbill.arrears import arrears_intervals
+from ocrbill.paths import sql_text
 from ratingkit import CST, add_calls, add_events, bill, new_con, usage
 
 ID = "身份证识别"
@@ -152,3 +153,71 @@ def open_report() -> str:
     from ocrbill.paths import sql_text
 
     return sql_text("report_issues")
+
+
+# --- found by review: a month without usage settles; refunds decided late; the report's count ---
+
+BANK = "银行卡识别"
+
+
+def bank_pack(pack_id, purchased, price="84"):
+    return {"event_type": "pack_purchase", "pack_id": pack_id, "owner_uin": "u1", "billing_item": BANK,
+            "size": 1000, "price": Decimal(price), "purchased_at": purchased}
+
+
+@pytest.mark.parametrize("october_free_call", [True, False])
+def test_R23_a_month_without_usage_settles_at_zero_and_can_suspend(october_free_call):
+    """+10 (Sep 20) − 84 (pack, Oct 5) = −74 when October's bill (0.00 either way) settles on
+    Nov 1: suspended from Nov 2, whether or not October had a (free) call."""
+    con = new_con()
+    add_events(con, [top_up("10", datetime(2026, 9, 20, tzinfo=CST), "t0"),
+                     bank_pack("p1", datetime(2026, 10, 5, tzinfo=CST))])
+    if october_free_call:
+        add_calls(con, [{"request_id": "o1", "ts": datetime(2026, 10, 6, tzinfo=CST), "owner_uin": "u1",
+                         "action": "IDCardOCR"}])
+    november_calls(con, [datetime(2026, 11, 10, tzinfo=CST) + timedelta(minutes=i) for i in range(1200)])
+    result = bill(con, "2026-11")
+    assert con.execute("SELECT suspended_from FROM int_suspensions WHERE owner_uin = 'u1'").fetchall() == [
+        (datetime(2026, 11, 1, 16, 0),)  # Nov 2 00:00 UTC+8
+    ]
+    assert [line for line in result["bill_lines"] if line["charge_type"] == "usage"] == []
+
+
+def test_R23_R20_a_refund_the_month_denies_does_not_end_the_suspension():
+    """−89 after the Nov 1 settlement (+10 − 84 − 15): suspended from Nov 2. p1 draws a unit on
+    Nov 1, so its refund of Nov 3 is denied (R20) and the Nov 4 top-up of 80 leaves −9: still
+    suspended, the Nov 10 calls are not billed (R24). Rating October alone would have taken the
+    refund as approved (+84) and ended the suspension at that top-up."""
+    con = new_con()
+    october_debt(con, calls=1100)  # +5 top-up, 15.00 of October usage
+    add_events(con, [top_up("5", datetime(2026, 9, 21, tzinfo=CST), "t0b"),
+                     bank_pack("p1", datetime(2026, 10, 28, tzinfo=CST)),
+                     {"event_type": "pack_refund", "pack_id": "p1", "owner_uin": "u1",
+                      "requested_at": datetime(2026, 11, 3, tzinfo=CST)},
+                     top_up("80", datetime(2026, 11, 4, tzinfo=CST), "t1")])
+    add_calls(con, [{"request_id": f"b{i:05d}", "ts": datetime(2026, 11, 1, tzinfo=CST) + timedelta(seconds=10 * i),
+                     "owner_uin": "u1", "action": "BankCardOCR"} for i in range(1001)])  # 1000 free + 1 from p1
+    november_calls(con, [datetime(2026, 11, 10, tzinfo=CST) + timedelta(minutes=i) for i in range(5)])
+    result = bill(con, "2026-11")
+    assert con.execute("SELECT pack_id, status, reason FROM int_refund_decisions").fetchall() == [
+        ("p1", "denied", "units_drawn")
+    ]
+    [summary] = result["bill_summary"]
+    assert (summary["balance"], summary["arrears_state"]) == (Decimal("-9.00"), "suspended")
+    assert [line for line in result["bill_lines"] if line["charge_type"] == "usage" and line["billing_item"] == ID] == []
+
+
+def test_R24_report_counts_a_call_in_two_overlapping_suspensions_once():
+    con = new_con()
+    add_events(con, [
+        {"event_type": "suspension", "owner_uin": "u1", "reason": "violation", "from_ts": datetime(2026, 10, 10, tzinfo=CST),
+         "to_ts": datetime(2026, 10, 20, tzinfo=CST), "event_key": "v1"},
+        {"event_type": "suspension", "owner_uin": "u1", "reason": "violation", "from_ts": datetime(2026, 10, 12, tzinfo=CST),
+         "to_ts": datetime(2026, 10, 25, tzinfo=CST), "event_key": "v2"},
+    ])
+    november_calls(con, [datetime(2026, 10, 15, tzinfo=CST) + timedelta(minutes=i) for i in range(10)])
+    bill(con, "2026-10")
+    rows = con.execute(
+        "SELECT key, records FROM (" + sql_text("report_issues") + ") WHERE kind = 'anomaly_suspended_calls'"
+    ).fetchall()
+    assert rows == [("u1", 10)]

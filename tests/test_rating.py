@@ -234,6 +234,27 @@ def test_R6b_vat_verify_gives_50_units():
     assert (line["free_units"], line["postpaid_units"], line["amount"]) == (50, 10, Decimal("3.00"))
 
 
+def test_R6a_R8_each_months_free_pack_takes_that_months_quota_version():
+    """The quota drops to 500 from November (a new billing_items version). September's closed bill
+    (1000 free, 500 from p1) must stay as it was when November is rated: p1 carries 500 units, so
+    November's 1000 calls are 500 free + 500 prepaid, nothing postpaid (spec §1.3)."""
+    con = new_con()
+    con.execute(
+        "INSERT INTO ref_billing_items SELECT billing_item, pack_type, free_kind, 500, free_valid_months, aliases,"
+        " DATE '2026-11-01' FROM ref_billing_items WHERE billing_item = ?", [ID])
+    add_events(con, [pack("p1", "u1", ID, 1000, datetime(2026, 9, 1, tzinfo=CST), Decimal("84"))])
+    add_bulk_calls(con, prefix="s", count=1500, owner="u1", action="IDCardOCR", start=datetime(2026, 9, 2, tzinfo=CST))
+    add_bulk_calls(con, prefix="n", count=1000, owner="u1", action="IDCardOCR", start=datetime(2026, 11, 2, tzinfo=CST))
+    september = usage(bill(con, "2026-09"), "u1", ID)
+    assert (september["free_units"], september["prepaid_units"]) == (1000, 500)
+    november = bill(con, "2026-11")
+    [p1] = [b for b in november["pack_balances"] if b["pack_id"] == "p1"]
+    assert (p1["used_total"], p1["used_in_month"]) == (1000, 500)
+    line = usage(november, "u1", ID)
+    assert (line["free_units"], line["prepaid_units"], line["postpaid_units"], line["amount"]) == (
+        500, 500, 0, Decimal("0.00"))
+
+
 # --- R7 paid pack validity -----------------------------------------------------------------------
 
 def test_R7_pack_serves_from_effective_at_until_expiry_exclusive():

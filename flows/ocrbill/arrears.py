@@ -95,13 +95,57 @@ def _previous_month(month: str) -> str:
     return f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
 
 
-def settle_history(
+# Building a month decides its refunds (R20), and an approved refund raises the balance (R23), so
+# it can end a suspension at a later top-up, which lets later calls draw, which can deny a later
+# refund. A refund only moves suspensions after its own request, and its decision depends only
+# on draws before it, so rebuilding until the suspensions stop moving settles at least one more
+# refund each pass; a month with more refunds in such a chain than this is an error.
+_MAX_PASSES = 8
+
+
+class ArrearsError(RuntimeError):
+    """The suspensions of a month did not settle (see _MAX_PASSES)."""
+
+
+def _within(suspensions: list[dict], month_end: datetime) -> list[tuple]:
+    """The suspensions as they act on the calls before `month_end`, comparable."""
+    return sorted(
+        (s["owner_uin"], s["reason"], s["suspended_from"],
+         month_end if s["suspended_until"] is None else min(s["suspended_until"], month_end))
+        for s in suspensions
+        if s["suspended_from"] < month_end
+    )  # fmt: skip
+
+
+def _build_settled(
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    build_models: Callable[[str], None],
+    violations: list[dict],
+    suspensions: list[dict],
+) -> list[dict]:
+    """Build `month` with `suspensions`, again while the month's own refund decisions move them;
+    returns the suspensions that its ledger gives (they are in `int_suspensions`)."""
+    for _ in range(_MAX_PASSES):
+        build_models(month)
+        month_end = con.execute("SELECT month_end FROM stg_run_params").fetchone()[0]
+        ledger = con.execute('SELECT owner_uin, "at", amount, kind FROM int_balance_ledger').fetchall()
+        found = violations + arrears_intervals(ledger)
+        _replace_table(con, "int_suspensions", found, SUSPENSIONS_SCHEMA)
+        if _within(found, month_end) == _within(suspensions, month_end):
+            return found
+        suspensions = found
+    raise ArrearsError(f"{month}: the arrears suspensions still move after {_MAX_PASSES} builds")
+
+
+def build_in_order(
     con: duckdb.DuckDBPyConnection, month: str, build_models: Callable[[str], None]
 ) -> None:
-    """Create `int_suspensions` and `int_settlements` as they stand when `month` is rated.
+    """Build `month` with `int_suspensions` and `int_settlements` as they stand then.
 
-    For accounts with top-ups, every earlier month (from their first call or event) is rated in
-    order with `build_models` and its usage settled; other accounts never enter arrears.
+    For accounts with top-ups, every earlier month (from their first call or top-up) is built
+    in order with `build_models` and settled: every such account's bill, 0.00 when it had no
+    usage, settles on day 1 of the next month (R23). Other accounts never enter arrears.
     """
     violations = _violations(con)
     _replace_table(con, "int_settlements", [], SETTLEMENTS_SCHEMA)
@@ -116,18 +160,21 @@ def settle_history(
         )
         """
     ).fetchone()[0]
-    if first is None or first >= month:
-        return
     settlements: list[dict] = []
-    for past in _months_between(first, _previous_month(month)):
-        build_models(past)
+    suspensions = violations
+    for past in _months_between(first, _previous_month(month)) if first is not None else []:
+        _build_settled(con, past, build_models, violations, suspensions)
         rows = con.execute(
             """
-            SELECT lines.owner_uin, params.billing_month, params.month_end, sum(lines.amount)
-            FROM bill_lines AS lines, stg_run_params AS params
-            WHERE lines.charge_type = 'usage'
-              AND lines.owner_uin IN (SELECT owner_uin FROM events WHERE event_type = 'top_up')
+            WITH tracked AS (SELECT DISTINCT owner_uin FROM events WHERE event_type = 'top_up')
+            SELECT tracked.owner_uin, params.billing_month, params.month_end,
+                   coalesce(sum(lines.amount), 0)
+            FROM tracked
+            CROSS JOIN stg_run_params AS params
+            LEFT JOIN bill_lines AS lines
+                ON lines.owner_uin = tracked.owner_uin AND lines.charge_type = 'usage'
             GROUP BY ALL
+            ORDER BY tracked.owner_uin
             """
         ).fetchall()
         settlements += [
@@ -135,5 +182,7 @@ def settle_history(
         ]
         _replace_table(con, "int_settlements", settlements, SETTLEMENTS_SCHEMA)
         con.execute(f"CREATE OR REPLACE TABLE int_balance_ledger AS {sql_text('int_balance_ledger')}")
-        ledger = con.execute("SELECT owner_uin, \"at\", amount, kind FROM int_balance_ledger").fetchall()
-        _replace_table(con, "int_suspensions", violations + arrears_intervals(ledger), SUSPENSIONS_SCHEMA)
+        ledger = con.execute('SELECT owner_uin, "at", amount, kind FROM int_balance_ledger').fetchall()
+        suspensions = violations + arrears_intervals(ledger)
+        _replace_table(con, "int_suspensions", suspensions, SUSPENSIONS_SCHEMA)
+    _build_settled(con, month, build_models, violations, suspensions)

@@ -14,7 +14,7 @@ from .db import connect
 from .catalog import attach_warehouse
 from .paths import SQL_DIR, sql_text
 from .reference import check_reference
-from .arrears import settle_history
+from .arrears import build_in_order
 from .qps import build_qps_orders
 from .warehouse import Warehouse
 
@@ -24,7 +24,6 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # (R21 cap check) are small Python steps over packs and orders, never over calls.
 MODELS = (
     "stg_run_params",
-    "cur_billing_items",
     "cur_price_ladders",
     "int_call_units",
     "int_unit_days",
@@ -186,8 +185,7 @@ def build_month(
     because a suspension decided by an earlier settlement changes what this month bills.
     """
     check_month(month)
-    settle_history(con, month, lambda past: _build_models(con, past, progress))
-    _build_models(con, month, progress)
+    build_in_order(con, month, lambda rated: _build_models(con, rated, progress))
     run_audits(con)
 
 
