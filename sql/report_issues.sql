@@ -1,8 +1,8 @@
 -- report_issues: what the month's run report must list besides the totals (spec §3 run report).
 -- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes and
 -- calls of actions without a billing item in the month, denied refunds (R20), rejected QPS
--- orders (R21), calls not billed during a suspension (R24 anomalies), and flagged bill lines
--- (R10, R11, R25).
+-- orders (R21), calls not billed during a suspension (R24 anomalies), overlapping contract
+-- prices (R10), and flagged bill lines (R10, R11, R25).
 with
 
 params as (select * from stg_run_params),
@@ -107,11 +107,29 @@ suspended_calls as (
     group by all
 ),
 
+-- R10: contract prices of one (owner, item) that both cover the month: int_usage applies the
+-- latest from_month (then the greatest event_key); the overlap is listed for review
+contract_overlaps as (
+    select
+        'contract_price_overlap' as kind,
+        owner_uin || ' ' || billing_item as key,
+        count(*) as records,
+        'contract prices that cover the month: ' || string_agg(from_month || '..' || coalesce(to_month, ''), ', '
+            order by from_month, to_month) || '; the latest from_month applies' as detail
+    from events, params
+    where event_type = 'contract_price'
+      and from_month <= params.billing_month
+      and coalesce(to_month, params.billing_month) >= params.billing_month
+    group by owner_uin, billing_item
+    having count(*) > 1
+),
+
 final as (
     select * from quarantine_reasons
     union all select * from suspended_calls
     union all select * from denied_refunds
     union all select * from rejected_qps_orders
+    union all select * from contract_overlaps
     union all select * from unknown_error_codes
     union all select * from unbillable_actions
     union all select * from flagged_lines

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from ratingkit import CST, add_bulk_calls, add_calls, add_events, bill, new_con, total, usage
 
+from ocrbill.paths import sql_text
+
 ID = "身份证识别"
 BANK = "银行卡识别"
 DRIVING = "行驶证/驾驶证识别"
@@ -390,6 +392,24 @@ def test_R10_contract_price_applies_within_its_months():
     add_bulk_calls(con, prefix="t", count=1_001_000, owner="u1", action="IDCardOCR", start=OCT, step_seconds=2)
     line = usage(bill(con, "2026-10"), "u1", ID)
     assert (line["unit_price"], line["amount"], line["flags"]) == (Decimal("0.04"), Decimal("40000.00"), "contract_price")
+
+
+def test_R10_overlapping_contract_prices_take_the_latest_and_are_reported():
+    con = new_con()
+    add_events(con, [
+        {"event_type": "contract_price", "owner_uin": "u1", "billing_item": ID, "unit_price": Decimal("0.05"),
+         "from_month": "2026-01", "event_key": "old"},  # open-ended: still covers October
+        {"event_type": "contract_price", "owner_uin": "u1", "billing_item": ID, "unit_price": Decimal("0.04"),
+         "from_month": "2026-10", "to_month": "2026-12", "event_key": "new"},
+    ])
+    add_bulk_calls(con, prefix="t", count=1_001_000, owner="u1", action="IDCardOCR", start=OCT, step_seconds=2)
+    line = usage(bill(con, "2026-10"), "u1", ID)
+    assert (line["unit_price"], line["amount"]) == (Decimal("0.04"), Decimal("40000.00"))
+    rows = con.execute(
+        "SELECT key, records, detail FROM (" + sql_text("report_issues") + ") WHERE kind = 'contract_price_overlap'"
+    ).fetchall()
+    assert rows == [(f"u1 {ID}", 2, "contract prices that cover the month: 2026-01.., 2026-10..2026-12; "
+                                     "the latest from_month applies")]
 
 
 # --- R12 pack charges -----------------------------------------------------------------------------

@@ -749,6 +749,7 @@ def _corrupt(tmp_path: Path, table: str, edit) -> Path:
         ("billing_items", lambda t: t.replace("公式识别,dedicated,once", "公式识别,dedicated,yearly"), "enumeration"),
         ("regions", lambda t: t + "ap-guangzhou,广州,domestic,2000-01-01\n", "duplicate key"),
         ("qps_prices", lambda t: t.replace("B,10,100,", "B,10,90,"), "QPS price ranges"),
+        ("intl_prices", lambda t: t + "身份证识别,0,0.01,USD,2000-01-01\n", "currency USD"),
     ],
 )
 def test_check_reference_reports_slips(tmp_path, table, edit, expected):

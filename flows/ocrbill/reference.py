@@ -209,6 +209,10 @@ def check_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
                 from ref_regions where site not in ('domestic', 'international')
             union all select 'ticket_types ' || type_code || ': ticket_class ' || coalesce(ticket_class, 'NULL')
                 from ref_ticket_types where coalesce(ticket_class, '') not in ('large', 'small')
+            -- bills are in CNY and the spec has no exchange rule: a price in another currency
+            -- would be added to CNY amounts as if it were CNY
+            union all select 'intl_prices ' || billing_item || ': currency ' || coalesce(currency, 'NULL')
+                from ref_intl_prices where coalesce(currency, '') <> 'CNY'
             """,
         ),
         (
