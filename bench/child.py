@@ -52,7 +52,7 @@ def floor(file: str, out: str) -> dict[str, Any]:
     # the shape of ingest_jsonl_records.sql, every line readable, all numbered 0
     con.execute(
         "CREATE TEMP VIEW ingest_records AS SELECT 0::BIGINT AS source_row, NULL::VARCHAR AS raw,"
-        f" true AS readable, NULL::VARCHAR AS unreadable_detail, {', '.join(fields)}"
+        f" true AS readable, NULL::VARCHAR AS unreadable_detail, NULL::VARCHAR AS repeated_field, {', '.join(fields)}"
         f" FROM read_json(getvariable('ingest_path'), format = 'newline_delimited', columns = {{{columns}}})"
     )
     con.execute("CREATE TEMP VIEW ingest_all AS " + sql_text("stg_calls"))

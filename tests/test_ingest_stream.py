@@ -214,3 +214,25 @@ def test_stream_path_parts_are_byte_identical_across_runs(tmp_path, monkeypatch)
         "duplicates",
     }
     assert len([k for k in digests[0] if k.startswith("calls/")]) == 2
+
+
+def test_json_reader_numbers_lines_across_its_parallel_buffers(tmp_path, monkeypatch):
+    """Pass 1 reads on every core and numbers lines by the rowid of the table it fills (rows keep
+    the file's order). A file of many reader buffers, with repeats near its start, middle and end:
+    every duplicate names its own line and the line it repeats."""
+    n = 150_000  # ~21 MB: many of the reader's buffers
+    lines = [rec(i, note="x" * 40) for i in range(1, n + 1)]
+    repeats = {70_001: 3, 120_000: 69_999, n: 119_998}  # line → the line whose request_id it repeats
+    for line, first in repeats.items():
+        lines[line - 1] = rec(first, owner_uin="101")  # other content: a conflict
+    src = tmp_path / "big.jsonl"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    used = []
+    real = ingest_mod._find_candidates_fast
+    monkeypatch.setattr(ingest_mod, "_find_candidates_fast", lambda *a: used.append(real(*a)) or used[-1])
+    result = ingest_paths(tmp_path / "wh", [src], reference_dir=REF)
+    assert used == [True]
+    assert (result.read, result.duplicates, result.conflicts) == (n, 3, 3)
+    [dups] = [str(p) for p in Warehouse(tmp_path / "wh").files("duplicates")]
+    got = duckdb.sql(f"SELECT source_line, first_source_line FROM read_parquet('{dups}') ORDER BY 1").fetchall()
+    assert got == sorted(repeats.items())

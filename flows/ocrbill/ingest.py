@@ -480,14 +480,21 @@ def _candidate_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _read_keys_fast(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None] | None:
-    """Pass 1 through DuckDB's JSON reader (ingest_jsonl_keys_fast.sql: no Python line
-    splitting; WITH ORDINALITY keeps it on one core): `ingest_key_rows` and `ingest_cand_rows`,
-    and the (rows, last row number) read; None when the reader refuses the file."""
+    """Pass 1 through DuckDB's JSON reader on every core (ingest_jsonl_keys_fast.sql: no Python
+    line splitting): `ingest_key_rows` and `ingest_cand_rows`, and the (rows, last row number)
+    read; None when the reader refuses the file."""
     try:
-        con.execute("CREATE OR REPLACE TEMP VIEW ingest_keys AS " + sql_text("ingest_jsonl_keys_fast"))
-        _candidate_rows(con)
+        # a table keeps the rows in file order (preserve_insertion_order), so rowid + 1 numbers
+        # the lines; pass 2 checks the numbers of the lines it uses (_check_fast_numbering)
+        con.execute("CREATE OR REPLACE TEMP TABLE ingest_key_hashes AS " + sql_text("ingest_jsonl_keys_fast"))
     except duckdb.Error:  # a line the reader refuses: the other paths record it as unreadable
         return None
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ingest_key_rows AS"
+        " SELECT rowid + 1 AS source_row, key_hash FROM ingest_key_hashes"
+    )
+    con.execute("DROP TABLE ingest_key_hashes")
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
     [(rows, last)] = con.execute("SELECT count(*), max(source_row) FROM ingest_key_rows").fetchall()
     return rows, last
 
@@ -769,8 +776,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     keys = None
     if stream is not None:
         # plainer still (no lone CR, no long line, one JSON object on every line): pass 1 through
-        # DuckDB's JSON reader alone (one core, but no Python line splitting: half the time),
-        # while the file is hashed on the core the reader leaves free
+        # DuckDB's JSON reader alone (no Python line splitting), while the file is hashed
         with ThreadPoolExecutor(max_workers=1) as pool:
             scanning = pool.submit(scan_file, path)
             keys = _read_keys_fast(con)
