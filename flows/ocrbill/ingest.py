@@ -216,10 +216,12 @@ def _line_batches(path: Path, skip: np.ndarray | None = None, only: np.ndarray |
                 continue
             end = last + 1
             if only is not None:  # the kept lines only (the file passed the checks in pass 1)
-                nl = np.flatnonzero(arr[:end] == 10)
+                newlines = arr[:end] == 10
+                count = int(np.count_nonzero(newlines))
                 lo = int(np.searchsorted(only, row))
-                hi = int(np.searchsorted(only, row + len(nl)))
-                if hi > lo:
+                hi = int(np.searchsorted(only, row + count))
+                if hi > lo:  # the positions only for a block with a kept line: most have none
+                    nl = np.flatnonzero(newlines)
                     picked = []
                     for number in only[lo:hi].tolist():
                         k = number - row
@@ -232,7 +234,7 @@ def _line_batches(path: Path, skip: np.ndarray | None = None, only: np.ndarray |
                         [pa.array(only[lo:hi], pa.int64()), pa.array(picked, pa.large_binary())],
                         schema=_LINE_SCHEMA,
                     )
-                row += len(nl)
+                row += count
                 filled = size - end
                 buf[:filled] = buf[end:size]
                 continue
