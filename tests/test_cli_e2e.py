@@ -218,3 +218,23 @@ def test_alerts_command_lists_the_month_alerts(tmp_path):
     out = invoke("alerts", "--warehouse", str(wh), "--month", "2026-10", "--owner", "100001", "--csv")
     rows = list(csv.DictReader(out.splitlines()))
     assert [(r["kind"], r["request_id"]) for r in rows] == [("exhausted", "r0000999"), ("low", "r0000800")]
+
+
+def test_exports_do_not_depend_on_the_machines_time_zone(tmp_path):
+    """The export writes its files on several cursors: each must print times in UTC, as the
+    main connection does, whatever the machine's zone (focus has TIMESTAMPTZ columns)."""
+    import os
+    import subprocess
+    import sys
+
+    src = write_calls(tmp_path / "calls.jsonl", calls(1200, "IDCardOCR"))
+    outputs = {}
+    for zone in ("UTC", "Asia/Tokyo"):
+        wh = tmp_path / zone.replace("/", "_")
+        env = {**os.environ, "TZ": zone}
+        for args in (["ingest", "--warehouse", str(wh), str(src)], ["bill", "--warehouse", str(wh), "--month", "2026-10"]):
+            done = subprocess.run([sys.executable, "-m", "ocrbill", *args], env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+        outputs[zone] = digest(wh / "exports" / "2026-10")
+    assert outputs["UTC"] == outputs["Asia/Tokyo"]
+    assert "focus.csv" in outputs["UTC"]
