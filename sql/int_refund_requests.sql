@@ -20,6 +20,7 @@ checked as (
         packs.owner_uin,
         packs.billing_item,
         refunds.requested_at,
+        packs.purchased_at,
         packs.charged_price - packs.voucher as refund_amount,
         -- refundable through the 7th day after the purchase day: before 00:00 (UTC+8) of day 8
         cast(cast(packs.purchased_at + interval 8 hour as date) + interval 8 day as timestamp)
@@ -38,6 +39,8 @@ final as (
     select
         *,
         case
+            -- nothing bought yet: nothing to give back (the request names a later purchase)
+            when requested_at < purchased_at then 'before_purchase'
             when requested_at >= window_closes_at then 'window_closed'
             when suspended_for_violation then 'suspended_for_violation'
         end as denied_before_usage

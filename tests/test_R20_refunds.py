@@ -46,6 +46,24 @@ def test_R20_refund_window_closes_at_midnight_of_the_8th_day(requested_at, appro
     assert status == ("refunded" if approved else "active")
 
 
+@pytest.mark.parametrize(
+    ("requested_at", "reason"),
+    [(BOUGHT - timedelta(microseconds=1), "before_purchase"), (BOUGHT, None)],
+)
+def test_R20_a_refund_requested_before_the_purchase_is_denied(requested_at, reason):
+    """Nothing bought yet, nothing to give back: the request does not stop the pack from serving."""
+    con = new_con()
+    add_events(con, [purchase(), refund(requested_at)])
+    add_calls(con, [{"request_id": f"c{i:04d}", "ts": BOUGHT + timedelta(hours=1, seconds=i), "owner_uin": "u1",
+                     "action": "IDCardOCR"} for i in range(1500)])
+    result = bill(con, "2026-10")
+    decision = con.execute("SELECT status, reason FROM int_refund_decisions").fetchone()
+    assert decision == (("denied", reason) if reason else ("approved", None))
+    [line] = lines_of(result, "usage")
+    assert line["prepaid_units"] == (500 if reason else 0)  # the free 1000, then the pack
+    assert [line["amount"] for line in lines_of(result, "pack_refund")] == ([] if reason else [Decimal("-120.00")])
+
+
 def test_R20_refund_is_price_minus_voucher_in_the_month_of_the_request():
     con = new_con()
     bought = datetime(2026, 10, 30, 12, tzinfo=CST)

@@ -270,7 +270,8 @@ def test_R12_price_absent_stays_null(tmp_path):
         ("2026-10-05T00:00:00-05:00", datetime(2026, 10, 5, 5, 0)),
         ("2026-10-05T05:45:12.123456789Z", datetime(2026, 10, 5, 5, 45, 12, 123456)),
         (1791179112345, datetime(2026, 10, 5, 5, 45, 12, 345000)),  # epoch milliseconds
-        (0, datetime(1970, 1, 1)),
+        (946684800000, datetime(2000, 1, 1)),  # the first instant accepted
+        (4102444799999, datetime(2099, 12, 31, 23, 59, 59, 999000)),  # the last
     ],
 )
 def test_timestamps(value, utc):
@@ -280,7 +281,9 @@ def test_timestamps(value, utc):
 @pytest.mark.parametrize(
     "value",
     ["yesterday", "2026-10-05", "2026-13-01T00:00:00Z", "2026-10-05T25:00:00Z", "1791179112345", 1.5e12, True, -1,
-     Decimal("1791179112345.5"), "2026-10-05T00:00:00+25:00", None],
+     Decimal("1791179112345.5"), "2026-10-05T00:00:00+25:00", None,
+     0, 1759643112, 946684799999, 4102444800000,  # epoch ms outside 2000..2099 (1759643112: seconds)
+     "1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "2000-01-01T07:59:59+08:00"],
 )
 def test_bad_timestamps(value):
     with pytest.raises(EventError) as err:

@@ -136,7 +136,10 @@ _MONEY_MAX = Decimal(10) ** 16  # DECIMAL(18,2)
 _UNIT_PRICE_MAX = Decimal(10) ** 12  # DECIMAL(18,6)
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1
-_EPOCH_MS_MAX = 253402300799999  # 9999-12-31T23:59:59.999Z
+# times outside 2000..2099 UTC are refused, as in the call logs (stg_calls.sql): epoch seconds
+# sent as milliseconds would otherwise land in January 1970
+_EPOCH_MS_MIN = 946684800000  # 2000-01-01T00:00:00Z
+_EPOCH_MS_END = 4102444800000  # 2100-01-01T00:00:00Z
 
 
 class EventError(ValueError):
@@ -202,8 +205,10 @@ def _type_name(value: Any) -> str:
 def parse_timestamp(value: Any, name: str = "timestamp") -> datetime:
     """A time as the call logs give it → naive UTC datetime (microseconds)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        if not 0 <= value <= _EPOCH_MS_MAX:
-            raise EventError("bad_timestamp", f"{name}: epoch milliseconds {value} out of range")
+        if not _EPOCH_MS_MIN <= value < _EPOCH_MS_END:
+            raise EventError(
+                "bad_timestamp", f"{name}: epoch milliseconds {value} is outside 2000..2099 (seconds?)"
+            )
         return datetime(1970, 1, 1) + timedelta(milliseconds=value)
     if not isinstance(value, str):
         raise EventError(
@@ -233,8 +238,8 @@ def parse_timestamp(value: Any, name: str = "timestamp") -> datetime:
         utc = local.astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError) as exc:
         raise EventError("bad_timestamp", f"{name}: {value!r}: {exc}") from None
-    if utc.year < 1970:
-        raise EventError("bad_timestamp", f"{name}: {value!r} is before 1970")
+    if not 2000 <= utc.year < 2100:
+        raise EventError("bad_timestamp", f"{name}: {value!r} is outside 2000..2099")
     return utc
 
 
