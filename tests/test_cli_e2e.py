@@ -194,6 +194,11 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
     assert result.stderr.strip().count("\n") == 0 and "YYYY-MM" in result.stderr
     missing = runner.invoke(app, ["ingest", "--warehouse", str(tmp_path), str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 1 and "nope.jsonl" in missing.stderr
+    # a long reason stays on one line, also when stderr is not a terminal (no folding at 80)
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 6) / "calls.jsonl"
+    long = runner.invoke(app, ["ingest", "--warehouse", str(tmp_path), str(deep)])
+    assert long.exit_code == 1 and len(long.stderr.strip()) > 150
+    assert long.stderr.strip().count("\n") == 0 and str(deep) in long.stderr
 
 
 def test_warehouse_defaults_to_the_environment_variable(tmp_path, monkeypatch):

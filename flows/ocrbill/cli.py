@@ -39,7 +39,8 @@ WarehouseOpt = Annotated[
 def _fail(exc: BaseException) -> None:
     """Exit non-zero with a one-line reason (spec §4)."""
     message = " ".join(str(exc).split()) or type(exc).__name__
-    err.print(f"ocrbill: error: {message}", markup=False, highlight=False)
+    # soft_wrap: one line however long (the console would fold it at the terminal width)
+    err.print(f"ocrbill: error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
