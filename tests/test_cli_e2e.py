@@ -227,7 +227,8 @@ def test_alerts_command_lists_the_month_alerts(tmp_path):
 
 def test_exports_do_not_depend_on_the_machines_time_zone(tmp_path):
     """The export writes its files on several cursors: each must print times in UTC, as the
-    main connection does, whatever the machine's zone (focus has TIMESTAMPTZ columns)."""
+    main connection does, whatever the machine's zone (focus has TIMESTAMPTZ columns), and the
+    FOCUS CSV writes them as FOCUS 1.2 does."""
     import os
     import subprocess
     import sys
@@ -242,4 +243,8 @@ def test_exports_do_not_depend_on_the_machines_time_zone(tmp_path):
             assert done.returncode == 0, done.stderr
         outputs[zone] = digest(wh / "exports" / "2026-10")
     assert outputs["UTC"] == outputs["Asia/Tokyo"]
-    assert "focus.csv" in outputs["UTC"]
+    # FOCUS 1.2 date-times: ISO 8601 in UTC with the `Z` designator
+    with open(tmp_path / "Asia_Tokyo" / "exports" / "2026-10" / "focus.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["BillingPeriodStart"], r["BillingPeriodEnd"], r["ChargePeriodStart"], r["ChargePeriodEnd"])
+            for r in rows} == {("2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z") * 2}

@@ -26,7 +26,8 @@ _FORMULA_START = "^[=+\\-@\t\r]"
 
 
 def _safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """SELECT over `table` whose text cells cannot start a spreadsheet formula."""
+    """SELECT over `table` for its CSV: text cells cannot start a spreadsheet formula, and
+    instants are written as ISO 8601 UTC."""
     cols = []
     for name, typ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall():
         quoted = f'"{name}"'
@@ -35,6 +36,10 @@ def _safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
                 f"CASE WHEN regexp_matches({quoted}, '{_FORMULA_START}') "
                 f"THEN '''' || {quoted} ELSE {quoted} END AS {quoted}"
             )
+        elif typ == "TIMESTAMP WITH TIME ZONE":
+            # an instant as FOCUS 1.2 writes date-times: ISO 8601 in UTC with `Z` (the session
+            # time zone is UTC: db.session_cursor); Parquet keeps the typed value
+            cols.append(f"strftime({quoted}, '%Y-%m-%dT%H:%M:%SZ') AS {quoted}")
         else:
             cols.append(quoted)
     return f"SELECT {', '.join(cols)} FROM {table}"
