@@ -30,9 +30,11 @@
 --   ContractedUnitPrice = the unit price actually applied (list, or contract price R10); NULL when
 --                    unpriced (ContractedCost then 0, like the line amount).
 --   List/ContractedCost = unit price × PricingQuantity rounded half-up to 0.01 (R9: once per row).
---   Purchase rows: ListUnitPrice = ContractedUnitPrice = the price paid per pack. bill_lines
---                    carries neither the pack size nor its list price, and R12 treats promotional
---                    prices as the normal price.
+--   Purchase rows: ListUnitPrice = the pack's published price ["exclusive of any discounts"]:
+--                    pack_prices.csv for its item and size on the purchase day (the seed's pack
+--                    bought at 84 lists at 120), else (a size the price list lacks, QPS packs)
+--                    the price paid; ContractedUnitPrice = the price paid (R12), the refund's
+--                    amount on a refund row.
 --   EffectiveCost  = BilledCost on every row, pack purchases included. Packs are not amortised
 --                    onto the usage they cover (those rows are 0), so FOCUS's "EffectiveCost
 --                    MUST be 0 for a Purchase that covers future charges" is knowingly not
@@ -125,6 +127,7 @@ usage_charges as (
 purchase_lines as (
     select
         lines.*,
+        packs.list_price as pack_list_price,  -- pack_prices.csv on the purchase day (R12)
         exists (
             select 1
             from lines as bought
@@ -133,6 +136,8 @@ purchase_lines as (
               and bought.ref_id = lines.ref_id
         ) as bought_this_month
     from lines
+    left join int_paid_packs as packs
+        on lines.charge_type in ('pack_purchase', 'pack_refund') and packs.pack_id = lines.ref_id
     where lines.charge_type in ('pack_purchase', 'pack_refund', 'qps_pack')
 ),
 
@@ -163,7 +168,7 @@ purchase_charges as (
         cast(case when charge_type = 'pack_refund' then -1 else 1 end as decimal(18, 6))
             as pricing_quantity,
         'Packs' as pricing_unit,
-        cast(abs(amount) as decimal(18, 6)) as list_unit_price,
+        cast(coalesce(pack_list_price, abs(amount)) as decimal(18, 6)) as list_unit_price,
         cast(abs(amount) as decimal(18, 6)) as contracted_unit_price,
         cast(amount as decimal(18, 2)) as billed_cost,
         billing_item || case when charge_type = 'qps_pack' then ' QPS pack' else ' pack' end

@@ -128,6 +128,10 @@ BILL_LINES = [
      None, None, "-84.00", ""),
 ]
 
+# int_paid_packs: the published price of each pack (pack_prices.csv on the purchase day); the
+# seed's 1000-unit 银行卡识别 pack lists at 120 and is bought at 84
+PACK_LIST_PRICES = [("pack-1", "1000"), ("pack-0", "120"), ("pack-9", "120")]
+
 LADDERS = [
     ("domestic", "通用印刷体识别", 0, "0.15"),
     ("domestic", "通用印刷体识别", 10000, "0.10"),
@@ -153,6 +157,8 @@ def build(rows=BILL_LINES) -> duckdb.DuckDBPyConnection:
         "unit_price DECIMAL(18, 6))"
     )
     con.executemany("INSERT INTO cur_price_ladders VALUES (?, ?, ?, ?)", LADDERS)
+    con.execute("CREATE TABLE int_paid_packs (pack_id VARCHAR, list_price DECIMAL(18, 2))")
+    con.executemany("INSERT INTO int_paid_packs VALUES (?, ?)", PACK_LIST_PRICES)
     con.execute(BILL_LINES_DDL)
     con.executemany(
         "INSERT INTO bill_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -298,8 +304,9 @@ def test_R20_focus_refund_is_a_negative_purchase(con):
         assert r["ChargeFrequency"] == "One-Time"
         assert r["BilledCost"] == r["EffectiveCost"] == Decimal("-84.00")
         assert r["PricingQuantity"] == -1
-        assert r["ListUnitPrice"] == r["ContractedUnitPrice"] == Decimal("84")
-        assert r["ListCost"] == r["ContractedCost"] == Decimal("-84.00")
+        # the list price is the published 120; the contracted one, what was paid
+        assert (r["ListUnitPrice"], r["ContractedUnitPrice"]) == (Decimal("120"), Decimal("84"))
+        assert (r["ListCost"], r["ContractedCost"]) == (Decimal("-120.00"), Decimal("-84.00"))
     assert earlier["ChargeClass"] == "Correction"
     assert same_month["ChargeClass"] is None
 

@@ -428,6 +428,11 @@ def test_R12_pack_charged_in_purchase_month_at_price_or_list_price(item, size, p
     add_events(con, [pack("p1", "u1", item, size, datetime(2026, 10, 31, 23, 59, tzinfo=CST), price)])
     lines = bill(con, "2026-10")["bill_lines"]
     assert [(line["charge_type"], line["ref_id"], line["amount"]) for line in lines] == [("pack_purchase", "p1", amount)]
+    # FOCUS: the list cost is the published price for the size, the billed cost what was paid
+    list_price = {100000: Decimal("5000.00"), 1000: Decimal("84.00"), 10000000: Decimal("150000.00")}[size]
+    assert con.execute("SELECT ListCost, BilledCost FROM focus WHERE x_RefId = 'p1'").fetchall() == [
+        (list_price, amount)
+    ]
     assert bill(con, "2026-11")["bill_lines"] == []
 
 
