@@ -89,7 +89,7 @@ def test_nightly_flow_ingests_landing_and_bills_the_month(tmp_path, prefect_harn
     assert (wh / "exports" / "2026-10" / "bill_summary.parquet").is_file()
     again = nightly(str(wh), str(landing), month="2026-10")
     assert again["ingest"]["accepted"] == 0  # already ingested: exactly once
-    assert again["bill"]["total_amount"] == first["bill"]["total_amount"]
+    assert again["bills"]["2026-10"]["total_amount"] == first["bills"]["2026-10"]["total_amount"]
 
 
 @pytest.mark.slow
@@ -129,3 +129,23 @@ def test_R1_open_month_is_the_shanghai_month(now, month):
     from ocrbill.pipeline import open_month
 
     assert open_month(datetime.fromisoformat(now)) == month
+
+
+@pytest.mark.parametrize(
+    ("now", "months"),
+    [
+        ("2026-10-31T15:59:59+00:00", ["2026-10"]),  # Oct 31 23:59:59 in Shanghai
+        ("2026-10-31T16:00:00+00:00", ["2026-10", "2026-11"]),  # Nov 1 00:00: October closes
+        ("2026-11-03T15:59:59+00:00", ["2026-10", "2026-11"]),  # through Nov 3
+        ("2026-11-03T16:00:00+00:00", ["2026-11"]),  # Nov 4: October's bill is out
+        ("2026-12-31T16:00:00+00:00", ["2026-12", "2027-01"]),  # across the year
+    ],
+)
+def test_nightly_bills_the_closed_month_on_days_1_to_3(now, months):
+    """The seed bills a month on days 1-3 of the next ("每月1-3日...生成对应账单"): the nightly run
+    re-rates it then, with the calls that landed after midnight."""
+    from datetime import datetime
+
+    from ocrbill.pipeline import months_to_bill
+
+    assert months_to_bill(datetime.fromisoformat(now)) == months

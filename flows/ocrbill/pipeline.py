@@ -16,9 +16,24 @@ from .ingest import ingest_paths
 SHANGHAI = timezone(timedelta(hours=8))  # R1
 
 
+# the seed: "每月1-3日统计上个月接口调用总量进行结算并生成对应账单" (a month is settled and billed on
+# days 1-3 of the next)
+CLOSING_DAYS = 3
+
+
 def open_month(now: datetime | None = None) -> str:
     """The billing month that is open now, in Asia/Shanghai (R1)."""
     return (now or datetime.now(timezone.utc)).astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def months_to_bill(now: datetime | None = None) -> list[str]:
+    """What a nightly run bills: the open month and, on days 1-3 (Asia/Shanghai), the month that
+    just closed, so that its bill takes the last calls that land after midnight."""
+    local = (now or datetime.now(timezone.utc)).astimezone(SHANGHAI)
+    months = [local.strftime("%Y-%m")]
+    if local.day <= CLOSING_DAYS:
+        months.insert(0, (local.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+    return months
 
 
 @task(retries=2, retry_delay_seconds=5)
@@ -61,7 +76,8 @@ def monthly_bill(warehouse: str, month: str) -> dict:
 
 @flow(name="nightly")
 def nightly(warehouse: str, landing: str, month: str | None = None) -> dict:
-    """Ingest what is new in the landing folder, load its events, rate and export the open month.
+    """Ingest what is new in the landing folder, load its events, rate and export the open month
+    (and on days 1-3 the month that just closed: `months_to_bill`), or `month` when given.
 
     Call logs are `landing/**/*.jsonl[.gz]` and `*.csv[.gz]` outside `landing/events/`;
     account events are `landing/events/*.jsonl[.gz]`. Files already ingested change nothing.
@@ -78,7 +94,7 @@ def nightly(warehouse: str, landing: str, month: str | None = None) -> dict:
     )
     if call_files:
         results["ingest"] = ingest_task(warehouse, call_files)
-    results["bill"] = bill_task(warehouse, month or open_month())
+    results["bills"] = {m: bill_task(warehouse, m) for m in ([month] if month else months_to_bill())}
     return results
 
 
