@@ -248,3 +248,20 @@ def test_exports_do_not_depend_on_the_machines_time_zone(tmp_path):
         rows = list(csv.DictReader(fh))
     assert {(r["BillingPeriodStart"], r["BillingPeriodEnd"], r["ChargePeriodStart"], r["ChargePeriodEnd"])
             for r in rows} == {("2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z") * 2}
+
+
+def test_overlapping_bills_of_one_month_leave_a_whole_export(tmp_path):
+    """Runs of `ocrbill bill` that overlap share the staging folder's name: one writes at a time,
+    and the export is whole, the same bytes as a run alone."""
+    import subprocess
+    import sys
+
+    wh = tmp_path / "wh"
+    invoke("ingest", "--warehouse", str(wh), str(write_calls(tmp_path / "c.jsonl", calls(1500, "IDCardOCR"))))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    alone = digest(wh / "exports" / "2026-10")
+    runs = [subprocess.Popen([sys.executable, "-m", "ocrbill", "bill", "--warehouse", str(wh), "--month", "2026-10"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(4)]
+    assert [run.wait() for run in runs] == [0, 0, 0, 0], [run.stderr.read() for run in runs]
+    assert digest(wh / "exports" / "2026-10") == alone
+    assert sorted(p.name for p in (wh / "exports").iterdir()) == [".lock", "2026-10"]

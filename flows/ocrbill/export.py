@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -82,8 +83,18 @@ def run_report(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month: str)
 
 
 def export_month(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month: str) -> Path:
-    """Write the month's tables and run report; the folder is replaced whole or not at all."""
+    """Write the month's tables and run report; the folder is replaced whole or not at all,
+    by one writer at a time (two `ocrbill bill` runs may overlap: they share the staging name)."""
     check_month(month)
+    exports = warehouse.root / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    with open(exports / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return _replace_export(con, warehouse, month)
+
+
+def _replace_export(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month: str) -> Path:
+    """Stage the month's files, then swap the folder in (under the exports lock)."""
     exports = warehouse.root / "exports"
     final = exports / month
     staging = exports / f".staging-{month}"
