@@ -226,9 +226,9 @@ def test_alerts_command_lists_the_month_alerts(tmp_path):
 
 
 def test_exports_do_not_depend_on_the_machines_time_zone(tmp_path):
-    """The export writes its files on several cursors: each must print times in UTC, as the
-    main connection does, whatever the machine's zone (focus has TIMESTAMPTZ columns), and the
-    FOCUS CSV writes them as FOCUS 1.2 does."""
+    """Exports print times in UTC whatever the machine's zone (focus has TIMESTAMPTZ columns;
+    a connection or cursor without db.connect's session setting would use the machine's), and
+    the FOCUS CSV writes them as FOCUS 1.2 does."""
     import os
     import subprocess
     import sys

@@ -19,22 +19,11 @@ def connect(
     """A DuckDB connection with a memory cap, spill folder and UTC session time zone."""
     con = duckdb.connect(str(database), read_only=read_only)
     con.execute(f"SET memory_limit = '{os.environ.get('OCRBILL_MEMORY_LIMIT', '4GB')}'")
-    _session(con)
+    # Timestamps are stored as naive UTC; local-time logic converts explicitly. A session
+    # setting: a cursor of this connection would have the machine's time zone again.
+    con.execute("SET TimeZone = 'UTC'")
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(temp_dir)])
     return con
 
-
-def _session(con: duckdb.DuckDBPyConnection) -> None:
-    # Timestamps are stored as naive UTC; local-time logic converts explicitly. A session
-    # setting: every connection and cursor needs it (TIMESTAMPTZ columns print in it).
-    con.execute("SET TimeZone = 'UTC'")
-
-
-def session_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A cursor on `con`'s database with the session settings `connect` gives (a bare
-    `cursor()` has the machine's time zone)."""
-    cur = con.cursor()
-    _session(cur)
-    return cur

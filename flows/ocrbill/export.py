@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import Any
 
 import duckdb
 
-from .db import session_cursor
 from .paths import sql_text
 from .rate import check_month, rate_month
 from .warehouse import Warehouse, write_atomic
@@ -39,7 +37,7 @@ def _safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
             )
         elif typ == "TIMESTAMP WITH TIME ZONE":
             # an instant as FOCUS 1.2 writes date-times: ISO 8601 in UTC with `Z` (the session
-            # time zone is UTC: db.session_cursor); Parquet keeps the typed value
+            # time zone is UTC: db.connect); Parquet keeps the typed value
             cols.append(f"strftime({quoted}, '%Y-%m-%dT%H:%M:%SZ') AS {quoted}")
         else:
             cols.append(quoted)
@@ -101,21 +99,9 @@ def _replace_export(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month:
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    copies = [
-        (f"COPY ({_safe_select(con, table)}) TO $target (FORMAT csv, HEADER true)", staging / f"{table}.csv")
-        for table in EXPORT_TABLES
-    ] + [(f"COPY (SELECT * FROM {table}) TO $target (FORMAT parquet)", staging / f"{table}.parquet")
-         for table in EXPORT_TABLES]  # fmt: skip
-
-    def write(copy: tuple[str, Path]) -> None:
-        # each file is one COPY on its own cursor: the CSV writer leaves a core idle, so two
-        # files at a time; the bytes of a file do not depend on what runs beside it
-        query, target = copy
-        with session_cursor(con) as cur:
-            cur.execute(query, {"target": str(target)})
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(write, copies))
+    for table in EXPORT_TABLES:
+        con.execute(f"COPY ({_safe_select(con, table)}) TO ? (FORMAT csv, HEADER true)", [str(staging / f"{table}.csv")])
+        con.execute(f"COPY (SELECT * FROM {table}) TO ? (FORMAT parquet)", [str(staging / f"{table}.parquet")])
     report = run_report(con, warehouse, month)
     body = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
     write_atomic(staging / "run_report.json", (body + "\n").encode("utf-8"))
