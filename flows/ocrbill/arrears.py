@@ -117,23 +117,29 @@ def _within(suspensions: list[dict], month_end: datetime) -> list[tuple]:
     )  # fmt: skip
 
 
+def _suspensions_now(con: duckdb.DuckDBPyConnection, violations: list[dict]) -> list[dict]:
+    """`int_suspensions` from the violations and the current `int_balance_ledger`; returned."""
+    ledger = con.execute('SELECT owner_uin, "at", amount, kind FROM int_balance_ledger').fetchall()
+    suspensions = violations + arrears_intervals(ledger)
+    _replace_table(con, "int_suspensions", suspensions, SUSPENSIONS_SCHEMA)
+    return suspensions
+
+
 def _build_settled(
     con: duckdb.DuckDBPyConnection,
     month: str,
     build_models: Callable[[str], None],
     violations: list[dict],
     suspensions: list[dict],
-) -> list[dict]:
+) -> None:
     """Build `month` with `suspensions`, again while the month's own refund decisions move them;
-    returns the suspensions that its ledger gives (they are in `int_suspensions`)."""
+    leaves the suspensions its ledger gives in `int_suspensions`."""
     for _ in range(_MAX_PASSES):
         build_models(month)
         month_end = con.execute("SELECT month_end FROM stg_run_params").fetchone()[0]
-        ledger = con.execute('SELECT owner_uin, "at", amount, kind FROM int_balance_ledger').fetchall()
-        found = violations + arrears_intervals(ledger)
-        _replace_table(con, "int_suspensions", found, SUSPENSIONS_SCHEMA)
+        found = _suspensions_now(con, violations)
         if _within(found, month_end) == _within(suspensions, month_end):
-            return found
+            return
         suspensions = found
     raise ArrearsError(f"{month}: the arrears suspensions still move after {_MAX_PASSES} builds")
 
@@ -182,7 +188,5 @@ def build_in_order(
         ]
         _replace_table(con, "int_settlements", settlements, SETTLEMENTS_SCHEMA)
         con.execute(f"CREATE OR REPLACE TABLE int_balance_ledger AS {sql_text('int_balance_ledger')}")
-        ledger = con.execute('SELECT owner_uin, "at", amount, kind FROM int_balance_ledger').fetchall()
-        suspensions = violations + arrears_intervals(ledger)
-        _replace_table(con, "int_suspensions", suspensions, SUSPENSIONS_SCHEMA)
+        suspensions = _suspensions_now(con, violations)
     _build_settled(con, month, build_models, violations, suspensions)
