@@ -481,10 +481,10 @@ def _candidate_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
 
 
-def _read_keys_fast(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None] | None:
+def _read_keys_fast(con: duckdb.DuckDBPyConnection) -> int | None:
     """Pass 1 through DuckDB's JSON reader on every core (ingest_jsonl_keys_fast.sql: no Python
-    line splitting): `ingest_key_rows` and `ingest_cand_rows`, and the (rows, last row number)
-    read; None when the reader refuses the file."""
+    line splitting): `ingest_key_rows` and `ingest_cand_rows`, and the number of rows read;
+    None when the reader refuses the file."""
     try:
         # a table keeps the rows in file order (preserve_insertion_order), so rowid + 1 numbers
         # the lines; pass 2 checks the numbers of the lines it uses (_check_fast_numbering)
@@ -497,20 +497,16 @@ def _read_keys_fast(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None] | 
     )
     con.execute("DROP TABLE ingest_key_hashes")
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
-    [(rows, last)] = con.execute("SELECT count(*), max(source_row) FROM ingest_key_rows").fetchall()
-    return rows, last
+    [(rows,)] = con.execute("SELECT count(*) FROM ingest_key_rows").fetchall()
+    return rows
 
 
-def _find_candidates_fast(
-    con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, keys: tuple[int, int | None] | None
-) -> bool:
-    """Whether pass 1 through the JSON reader (`keys`, from _read_keys_fast) stands: the file is
-    plain (no lone CR, no long line) and the reader gave exactly one row per physical line, so
-    that its row numbers are the line numbers. Else False (the file takes the other paths)."""
-    if keys is None or scan.lone_cr or scan.long_line:
-        return False
-    rows, last = keys
-    if not scan.lines or rows != scan.lines or last != scan.lines:
+def _find_candidates_fast(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, keys: int | None) -> bool:
+    """Whether pass 1 through the JSON reader (`keys` rows read, from _read_keys_fast) stands:
+    the file is plain (no lone CR, no long line) and the reader gave exactly one row per
+    physical line, so that its row numbers are the line numbers. Else False (the file takes the
+    other paths)."""
+    if keys is None or scan.lone_cr or scan.long_line or not scan.lines or keys != scan.lines:
         return False
     # passes 2 and 3 read the split lines, numbered the same way
     _use_stream(con, path)
