@@ -631,7 +631,8 @@ _CHECKS: dict[str, Callable[[dict[str, Any], EventReference], None]] = {
 
 # sorted: the canonical JSON lists its keys in this order
 _CONTENT_COLUMNS = tuple(sorted(name for name in EVENTS_COLUMNS if name not in SOURCE_COLUMNS))
-# decimal columns → their fixed scale, so that 5, 5.0 and 5.00 give the same content
+# a decimal at its column's scale (6 places for DECIMAL(18,6), else 2), so that 5, 5.0 and 5.00
+# give the same content
 _DECIMAL_PLACES = {name: Decimal("0.000001") for name, typ in EVENTS_COLUMNS.items() if typ == "DECIMAL(18,6)"}
 
 
