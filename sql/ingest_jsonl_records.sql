@@ -24,15 +24,10 @@ parsed as (
             "uin": "VARCHAR", "action": "VARCHAR", "region": "VARCHAR", "error_code": "VARCHAR",
             "images_total": "VARCHAR", "images_recognized": "VARCHAR", "tickets": "VARCHAR"
         }')) end as rec,
-        -- a field given twice (json_transform would take the first): the record is ambiguous.
-        -- Only checked where pass 1's JSON reader, which refuses such lines, did not read the
-        -- file (ingest.py sets ingest_fields_unique); json_keys costs as much as the parse.
-        case when not getvariable('ingest_fields_unique') and rec is not null then list_filter(
-            json_keys(line),
-            lambda k, i: list_contains(['request_id', 'timestamp', 'owner_uin', 'uin', 'action',
-                'region', 'error_code', 'images_total', 'images_recognized', 'tickets'], k)
-                and list_position(json_keys(line), k) < i
-        )[1] end as repeated_field
+        -- the keys, to look for a field given twice; only where pass 1's JSON reader, which
+        -- refuses such lines, did not read the file (ingest.py sets ingest_fields_unique):
+        -- json_keys costs as much as the parse
+        case when not getvariable('ingest_fields_unique') and rec is not null then json_keys(line) end as keys
     from lines
     -- blank lines are not records (the CSV reader gives an empty line as NULL)
     -- (the regex only for lines that start with whitespace: a line starting with `{` is not blank;
@@ -48,7 +43,13 @@ final as (
         line as raw,
         rec is not null as readable,
         case when rec is null then 'not a JSON object' end as unreadable_detail,
-        repeated_field,
+        -- a field given twice (json_transform takes the first): the record is ambiguous
+        list_filter(
+            keys,
+            lambda k, i: list_contains(['request_id', 'timestamp', 'owner_uin', 'uin', 'action',
+                'region', 'error_code', 'images_total', 'images_recognized', 'tickets'], k)
+                and list_position(keys, k) < i
+        )[1] as repeated_field,
         rec.request_id as request_id,
         rec.timestamp as timestamp,
         rec.owner_uin as owner_uin,
