@@ -29,10 +29,10 @@ def open_month(now: datetime | None = None) -> str:
 def months_to_bill(now: datetime | None = None) -> list[str]:
     """What a nightly run bills: the open month and, on days 1-3 (Asia/Shanghai), the month that
     just closed, so that its bill takes the last calls that land after midnight."""
-    local = (now or datetime.now(timezone.utc)).astimezone(SHANGHAI)
-    months = [local.strftime("%Y-%m")]
-    if local.day <= CLOSING_DAYS:
-        months.insert(0, (local.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+    now = now or datetime.now(timezone.utc)
+    months = [open_month(now)]
+    if now.astimezone(SHANGHAI).day <= CLOSING_DAYS:  # three days back is in the month before
+        months.insert(0, open_month(now - timedelta(days=CLOSING_DAYS)))
     return months
 
 
