@@ -24,10 +24,10 @@ parsed as (
             "uin": "VARCHAR", "action": "VARCHAR", "region": "VARCHAR", "error_code": "VARCHAR",
             "images_total": "VARCHAR", "images_recognized": "VARCHAR", "tickets": "VARCHAR"
         }')) end as rec,
-        -- the keys, to look for a field given twice; only where pass 1's JSON reader, which
-        -- refuses such lines, did not read the file (ingest.py sets ingest_fields_unique):
-        -- json_keys costs as much as the parse
-        case when not getvariable('ingest_fields_unique') and rec is not null then json_keys(line) end as keys
+        -- the keys, to look for a field given twice (json_keys costs as much as the parse, but
+        -- this adapter reads only the files DuckDB's JSON reader, which refuses such lines,
+        -- did not vouch for, and the few lines ingest.py reads again: ingest_jsonl_fast_records.sql)
+        case when rec is not null then json_keys(line) end as keys
     from lines
     -- blank lines are not records (the CSV reader gives an empty line as NULL)
     -- (the regex only for lines that start with whitespace: a line starting with `{` is not blank;

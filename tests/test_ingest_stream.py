@@ -1,5 +1,5 @@
 """The plain-JSONL line splitter (ingest._line_batches, read in parallel) and the JSON reader's
-pass 1 (ingest._find_candidates_fast) against the read_csv WITH ORDINALITY path they replace:
+pass 1 (ingest._stage_fast, ingest._fast_path_stands) against the read_csv WITH ORDINALITY path they replace:
 same counts, same rows, same line numbers, same file order, on files with every kind of line
 ending, blank line, byte-order mark and bad byte, in small blocks (lines across block
 boundaries) and the default block."""
@@ -43,7 +43,7 @@ def rows(wh: Path, name: str) -> list[tuple]:
 def run(tmp_path: Path, name: str, src: Path, *, stream: bool, monkeypatch, json_pass1: bool = True) -> tuple:
     with monkeypatch.context() as m:
         if not json_pass1 or not stream:
-            m.setattr(ingest_mod, "_find_candidates_fast", lambda con, path, scan, keys: False)
+            m.setattr(ingest_mod, "_fast_path_stands", lambda con, path, scan, rows: False)
         if not stream:
 
             def refuse(*args, **kwargs):
@@ -105,6 +105,11 @@ FILES = {
            rec(1, region="ap-beijing"), rec(15, request_id=""), b'{"request_id": 16}']
     ) + b"\r\n",
     "objects_no_final_newline": b"\n".join([rec(i % 3) for i in range(9)]),
+    # the JSON reader vouches: the first line (after its byte-order mark) is quarantined, its raw
+    # text comes from the line splitter; a repeat of a quarantined line's request_id
+    "objects_first_line_quarantined": b"\xef\xbb\xbf" + b"\n".join(
+        [rec(1, action="Nope"), rec(1), rec(2), rec(1, region="ap-beijing"), rec(3, images_total=0, images_recognized=0)]
+    ) + b"\n",
 }
 
 
@@ -122,7 +127,7 @@ def test_stream_path_equals_read_csv_path(tmp_path, monkeypatch, name, block):
 
 @pytest.mark.parametrize(
     ("name", "used"),
-    [("objects_only", True), ("objects_no_final_newline", True), ("months_quarantine_duplicates", False),
+    [("objects_only", True), ("objects_no_final_newline", True), ("objects_first_line_quarantined", True), ("months_quarantine_duplicates", False),
      ("lone_cr", False), ("crlf_blank_bom_no_final_newline", False), ("invalid_utf8", False), ("empty", False)],
 )
 def test_json_reader_pass1_only_when_it_numbers_every_line(tmp_path, monkeypatch, name, used):
@@ -131,23 +136,25 @@ def test_json_reader_pass1_only_when_it_numbers_every_line(tmp_path, monkeypatch
     src = tmp_path / f"{name}.jsonl"
     src.write_bytes(FILES[name])
     verdicts = []
-    real = ingest_mod._find_candidates_fast
+    real = ingest_mod._fast_path_stands
 
-    def spy(con, path, scan, keys):
-        verdicts.append(real(con, path, scan, keys))
+    def spy(con, path, scan, rows):
+        verdicts.append(real(con, path, scan, rows))
         return verdicts[-1]
 
-    monkeypatch.setattr(ingest_mod, "_find_candidates_fast", spy)
+    monkeypatch.setattr(ingest_mod, "_fast_path_stands", spy)
     ingest_paths(tmp_path / "wh", [src], reference_dir=REF)
     assert any(verdicts) == used
 
 
 def test_stream_path_is_used_and_numbers_every_line(tmp_path, monkeypatch):
-    """A plain file takes the stream path; its rows are numbered by physical line across blocks."""
+    """A plain file that pass 1's JSON reader does not vouch for takes the stream path; its rows
+    are numbered by physical line across blocks."""
     lines = [rec(i, "2026-09" if i % 2 else "2026-10") for i in range(1, 501)]
     src = tmp_path / "plain.jsonl"
     src.write_bytes(b"\r\n".join(lines) + b"\r\n")
     monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", 1000)
+    monkeypatch.setattr(ingest_mod, "_fast_path_stands", lambda con, path, scan, rows: False)
     used = []
     real = ingest_mod._line_batches
 
@@ -228,8 +235,8 @@ def test_json_reader_numbers_lines_across_its_parallel_buffers(tmp_path, monkeyp
     src = tmp_path / "big.jsonl"
     src.write_bytes(b"\n".join(lines) + b"\n")
     used = []
-    real = ingest_mod._find_candidates_fast
-    monkeypatch.setattr(ingest_mod, "_find_candidates_fast", lambda *a: used.append(real(*a)) or used[-1])
+    real = ingest_mod._fast_path_stands
+    monkeypatch.setattr(ingest_mod, "_fast_path_stands", lambda *a: used.append(real(*a)) or used[-1])
     result = ingest_paths(tmp_path / "wh", [src], reference_dir=REF)
     assert used == [True]
     assert (result.read, result.duplicates, result.conflicts) == (n, 3, 3)

@@ -295,7 +295,6 @@ def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
     con.execute(sql_text("macro_content_hash"))
     for name in ("ingest_path", "ingest_batch_id", "ingest_source_file", "ingest_month"):
         con.execute(f"SET VARIABLE {name} = NULL::VARCHAR")
-    con.execute("SET VARIABLE ingest_fields_unique = false")
 
 
 def _lines_and_records(con: duckdb.DuckDBPyConnection, fmt: str, lines: str) -> None:
@@ -481,51 +480,72 @@ def _candidate_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
 
 
-def _read_keys_fast(con: duckdb.DuckDBPyConnection) -> int | None:
-    """Pass 1 through DuckDB's JSON reader on every core (ingest_jsonl_keys_fast.sql: no Python
-    line splitting): `ingest_key_rows` and `ingest_cand_rows`, and the number of rows read;
-    None when the reader refuses the file."""
+def _stage_fast(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Pass 1 of a plain JSON Lines file: every record read by DuckDB's JSON reader on every core
+    and validated (stg_calls.sql over ingest_jsonl_fast_records.sql) into the table `ingest_fast`,
+    in file order; returns the number of rows, or None when the reader refuses the file."""
+    con.execute("CREATE OR REPLACE TEMP VIEW ingest_records AS " + sql_text("ingest_jsonl_fast_records"))
     try:
         # a table keeps the rows in file order (preserve_insertion_order), so rowid + 1 numbers
-        # the lines; pass 2 checks the numbers of the lines it uses (_check_fast_numbering)
-        con.execute("CREATE OR REPLACE TEMP TABLE ingest_key_hashes AS " + sql_text("ingest_jsonl_keys_fast"))
+        # the lines (_fast_path_stands says when it may); the line numbers and content hashes
+        # are added when read, so the table holds only what is written
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE ingest_fast AS SELECT * EXCLUDE"
+            f" (source_row, source_line, content_hash) FROM ({sql_text('stg_calls')})"
+        )
     except duckdb.Error:  # a line the reader refuses: the other paths record it as unreadable
+        con.execute("DROP TABLE IF EXISTS ingest_fast")
         return None
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ingest_key_rows AS"
-        " SELECT rowid + 1 AS source_row, key_hash FROM ingest_key_hashes"
-    )
-    con.execute("DROP TABLE ingest_key_hashes")
-    con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates"))
-    [(rows,)] = con.execute("SELECT count(*) FROM ingest_key_rows").fetchall()
+    [(rows,)] = con.execute("SELECT count(*) FROM ingest_fast").fetchall()
     return rows
 
 
-def _find_candidates_fast(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, keys: int | None) -> bool:
-    """Whether pass 1 through the JSON reader (`keys` rows read, from _read_keys_fast) stands:
-    the file is plain (no lone CR, no long line) and the reader gave exactly one row per
-    physical line, so that its row numbers are the line numbers. Else False (the file takes the
-    other paths)."""
-    if keys is None or scan.lone_cr or scan.long_line or not scan.lines or keys != scan.lines:
+def _fast_path_stands(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, rows: int | None) -> bool:
+    """Whether pass 1 through the JSON reader (`rows` read, from _stage_fast) stands: the file is
+    plain (no lone CR, no long line) and the reader gave exactly one row per physical line, so
+    that its row numbers are the line numbers. Then `ingest_key_rows` and `ingest_cand_rows`
+    (the duplicate candidates and the quarantined records: pass 2 reads their lines again, for
+    their raw text) come from `ingest_fast`. Else False, `ingest_fast` is dropped, and the file
+    takes the other paths."""
+    if rows is None or scan.lone_cr or scan.long_line or not scan.lines or rows != scan.lines:
+        con.execute("DROP TABLE IF EXISTS ingest_fast")
         return False
-    # passes 2 and 3 read the split lines, numbered the same way
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ingest_key_rows AS SELECT rowid + 1 AS source_row,"
+        " CASE WHEN request_id IS NOT NULL THEN hash(request_id) END AS key_hash FROM ingest_fast"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ingest_cand_rows AS " + sql_text("ingest_candidates")
+        + " UNION SELECT rowid + 1 FROM ingest_fast WHERE reason IS NOT NULL"
+    )
+    # pass 2 reads the split lines, numbered the same way
     _use_stream(con, path)
     con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines_stream"))
     return True
 
 
-def _check_fast_numbering(con: duckdb.DuckDBPyConnection) -> None:
-    """The candidate lines that pass 2 read by number in Python must carry the request_id that
-    pass 1's reader gave those numbers; a mismatch would drop the wrong lines as duplicates."""
+def _merge_pass2_into_fast(con: duckdb.DuckDBPyConnection) -> None:
+    """Check that the lines pass 2 read by number in Python are the rows pass 1's reader gave
+    those numbers (same request_id, same verdict), then give the quarantined rows of `ingest_fast`
+    their raw line and delete the duplicates from it (rowids stay: the line numbers hold)."""
     [(bad,)] = con.execute(
-        "SELECT count(*) FROM ingest_cand_rows AS c JOIN ingest_key_rows AS k USING (source_row)"
-        " LEFT JOIN ingest_stg AS s USING (source_row) WHERE k.key_hash IS DISTINCT FROM hash(s.request_id)"
+        "SELECT count(*) FROM ingest_cand_rows AS c"
+        " JOIN ingest_key_rows AS k USING (source_row)"
+        " JOIN (SELECT rowid + 1 AS source_row, reason FROM ingest_fast) AS f USING (source_row)"
+        " LEFT JOIN ingest_stg AS s USING (source_row)"
+        " WHERE k.key_hash IS DISTINCT FROM CASE WHEN s.request_id IS NOT NULL THEN hash(s.request_id) END"
+        " OR f.reason IS DISTINCT FROM s.reason"
     ).fetchall()
     if bad:
         raise IngestError(
             f"{con.execute('SELECT getvariable(?)', ['ingest_source_file']).fetchone()[0]}: "
-            f"the JSON reader and the line splitter number {bad} candidate line(s) differently"
+            f"the JSON reader and the line splitter read {bad} line(s) differently"
         )
+    con.execute(
+        "UPDATE ingest_fast SET raw = s.raw FROM ingest_stg AS s"
+        " WHERE s.reason IS NOT NULL AND ingest_fast.rowid + 1 = s.source_row"
+    )
+    con.execute("DELETE FROM ingest_fast WHERE rowid + 1 IN (SELECT source_row FROM ingest_dups)")
 
 
 def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str, stream: Path | None) -> None:
@@ -569,17 +589,27 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str, stream: Path | No
 
 
 def _write_main(
-    con: duckdb.DuckDBPyConnection, fmt: str, work: Path, stream: Path | None
+    con: duckdb.DuckDBPyConnection, fmt: str, work: Path, stream: Path | None, fast: bool
 ) -> dict[str, list[Path]]:
     """Pass 3: read, validate and write every record that is not a duplicate, in one streaming
     pass (`ingest_main.sql`), partitioned under `work`; returns the files by partition.
-    `stream`: one ordered, parallel COPY, split by part afterwards (`_write_parts`)."""
-    _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
-    con.execute("CREATE OR REPLACE TEMP VIEW ingest_all AS " + sql_text("stg_calls"))
+    `stream`: one ordered, parallel COPY, split by part afterwards (`_write_parts`); `fast`: the
+    records are the rows of `ingest_fast` (validated in pass 1, duplicates deleted)."""
+    if fast:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW ingest_all AS"
+            " SELECT rowid + 1 AS source_row, rowid + 1 AS source_line, * FROM ingest_fast"
+        )
+    else:
+        _lines_and_records(con, fmt, "SELECT * FROM ingest_raw_lines")
+        con.execute("CREATE OR REPLACE TEMP VIEW ingest_all AS " + sql_text("stg_calls"))
     con.execute("CREATE OR REPLACE TEMP VIEW ingest_routed AS " + sql_text("ingest_routed"))
     shutil.rmtree(work, ignore_errors=True)
     if stream is not None:
-        return _write_parts(con, work, stream)
+        if not fast:  # the duplicates are left out of the stream (a join would lose the order)
+            dups = con.execute("SELECT source_row FROM ingest_dups ORDER BY source_row").fetchnumpy()
+            _use_stream(con, stream, np.asarray(dups["source_row"], dtype=np.int64))
+        return _write_parts(con, work)
     # a partitioned write buffers rows per partition until this many (default 524,288): flush
     # every row group instead, so that its memory stays small
     con.execute("SET partitioned_write_flush_threshold = 122880")
@@ -601,17 +631,15 @@ def _write_main(
     return parts
 
 
-def _write_parts(con: duckdb.DuckDBPyConnection, work: Path, stream: Path) -> dict[str, list[Path]]:
-    """Pass 3 over a stream: every record that is not a duplicate (`ingest_routed.sql`), in file
-    order, to one file in one parallel COPY (a partitioned COPY does not keep the order of the
-    file when it runs on several threads; nor does any join, so the duplicates are left out of
-    the stream instead of anti-joined). That file is the month's calls file when every record is
-    an accepted call of one month (the usual case); else it is split by part (a month, or
-    'quarantine': the rows whose site is NULL), each part in file order."""
-    dups = con.execute("SELECT source_row FROM ingest_dups ORDER BY source_row").fetchnumpy()
+def _write_parts(con: duckdb.DuckDBPyConnection, work: Path) -> dict[str, list[Path]]:
+    """Pass 3 in parallel: every record of `ingest_routed` (the duplicates already left out), in
+    file order, to one file in one COPY (a partitioned COPY does not keep the order of the file
+    when it runs on several threads; nor does any join, so the duplicates are not anti-joined).
+    That file is the month's calls file when every record is an accepted call of one month (the
+    usual case); else it is split by part (a month, or 'quarantine': the rows whose site is
+    NULL), each part in file order."""
     work.mkdir(parents=True, exist_ok=True)
     whole = work / "all.parquet"
-    _use_stream(con, stream, np.asarray(dups["source_row"], dtype=np.int64))
     (written,) = con.execute(
         f"COPY (SELECT * EXCLUDE (source_row, part) FROM ingest_routed) TO $target ({_PARQUET})",
         {"target": str(whole)},
@@ -686,14 +714,14 @@ def _ingest_streaming(
     fast: bool = False,
 ) -> dict[str, Any]:
     """Passes 2 and 3 and the commit (`source` None: count only, write nothing). `fast`: pass 1
-    ran through the JSON reader (`_find_candidates_fast`)."""
+    read and validated every record through the JSON reader (`_stage_fast`)."""
     _find_duplicates(con, fmt, stream)
     if fast:
-        _check_fast_numbering(con)
+        _merge_pass2_into_fast(con)
     batch = wh.begin(batch_id, "ingest") if source is not None else None
     work = wh.root / "_staging" / f"_work-{batch_id}"  # under _staging: recover() removes it
     try:
-        parts = _write_main(con, fmt, work, stream)
+        parts = _write_main(con, fmt, work, stream, fast)
         months = {m: _one_file(con, f) for m, f in parts.items() if m != "quarantine"}
         quarantine = _one_file(con, parts["quarantine"]) if "quarantine" in parts else None
         accepted = 0
@@ -746,14 +774,22 @@ def _ingest_streaming(
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> dict[str, Any]:
-    """One file, one batch. Three passes over the file: (1) the request_ids only, to find the
-    few lines that may be duplicates; (2) those lines, validated, to find the duplicates;
-    (3) every line, validated and written straight to Parquet in file order (a streaming pass
-    whose memory does not grow with the file). A plain JSON Lines file (not compressed, UTF-8,
-    no lone CR, NUL or 0x01 byte, no line over ~4 MB) is split into numbered lines by Python
-    (`_line_batches`) and read by DuckDB on every core; other files through read_csv WITH
-    ORDINALITY (one core). A file with lines the reader cannot decode (invalid UTF-8, over-long
-    lines) takes the whole-file path instead (`_stage`), which renumbers the lines after them."""
+    """One file, one batch.
+
+    A JSON Lines file that DuckDB's JSON reader reads as exactly one object per line (the usual
+    case) is read and validated once, on every core, into a table (`_stage_fast`); pass 2 reads
+    again only the lines that may be duplicates or are quarantined (for their raw text); pass 3
+    writes the table, duplicates deleted, to Parquet in file order. Its memory is DuckDB's
+    (`memory_limit`; the table spills to the temp folder beyond it).
+
+    Other files take three streaming passes whose memory does not grow with the file: (1) the
+    request_ids only, to find the few lines that may be duplicates; (2) those lines, validated,
+    to find the duplicates; (3) every line, validated and written straight to Parquet in file
+    order. A plain JSON Lines file (not compressed, UTF-8, no lone CR, NUL or 0x01 byte, no line
+    over ~4 MB) is split into numbered lines by Python (`_line_batches`) and read by DuckDB on
+    every core; other files through read_csv WITH ORDINALITY (one core). A file with lines the
+    reader cannot decode (invalid UTF-8, over-long lines) takes the whole-file path instead
+    (`_stage`), which renumbers the lines after them."""
     fmt = file_format(path)
     source_file = str(path.resolve())
     info: dict[str, Any] = {"path": source_file, "sha256": None, "batch_id": None}
@@ -771,13 +807,13 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     # plain JSON Lines: lines split and numbered in Python, read by DuckDB on every core; else
     # (compressed, CSV, or bytes the splitter leaves to it) lines from read_csv WITH ORDINALITY
     stream = path if fmt == "jsonl" and not path.name.lower().endswith(".gz") else None
-    keys = None
+    staged = None
     if stream is not None:
-        # plainer still (no lone CR, no long line, one JSON object on every line): pass 1 through
-        # DuckDB's JSON reader alone (no Python line splitting), while the file is hashed
+        # plainer still (no lone CR, no long line, one JSON object on every line): every record
+        # read and validated once, by DuckDB's JSON reader alone, while the file is hashed
         with ThreadPoolExecutor(max_workers=1) as pool:
             scanning = pool.submit(scan_file, path)
-            keys = _read_keys_fast(con)
+            staged = _stage_fast(con)
             scan = scanning.result()
     else:
         scan = scan_file(path)
@@ -787,9 +823,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     con.execute("SET VARIABLE ingest_batch_id = ?", [batch_id])
     earlier = wh.committed_sources().get(sha256)
     source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
-    fast = _find_candidates_fast(con, path, scan, keys)
-    # the JSON reader of pass 1 refuses a line with a field given twice: no need to look again
-    con.execute("SET VARIABLE ingest_fields_unique = ?", [fast])
+    fast = _fast_path_stands(con, path, scan, staged)
     try:
         if fast:
             streaming = True
@@ -815,7 +849,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
         skipped = f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written"
     info.update({k: v for k, v in counts.items() if not k.startswith("_")})
     info["skipped_reason"] = skipped
-    for table in ("ingest_stg", "ingest_dups", "ingest_cand_rows", "ingest_cand_lines", "ingest_key_rows"):
+    for table in ("ingest_fast", "ingest_stg", "ingest_dups", "ingest_cand_rows", "ingest_cand_lines", "ingest_key_rows"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return info
 
