@@ -243,3 +243,18 @@ def test_json_reader_numbers_lines_across_its_parallel_buffers(tmp_path, monkeyp
     [dups] = [str(p) for p in Warehouse(tmp_path / "wh").files("duplicates")]
     got = duckdb.sql(f"SELECT source_line, first_source_line FROM read_parquet('{dups}') ORDER BY 1").fetchall()
     assert got == sorted(repeats.items())
+
+
+@pytest.mark.parametrize("limit", [0, 1 << 30])
+def test_big_files_skip_the_one_parse_path(tmp_path, monkeypatch, limit):
+    """A file over _FAST_MAX_BYTES takes the streaming passes (memory and temp disk flat in the
+    file's size) and comes out the same as through the one-parse path."""
+    src = tmp_path / "objects.jsonl"
+    src.write_bytes(FILES["objects_only"])
+    monkeypatch.setattr(ingest_mod, "_FAST_MAX_BYTES", limit)
+    staged = []
+    real = ingest_mod._stage_fast
+    monkeypatch.setattr(ingest_mod, "_stage_fast", lambda con: staged.append(1) or real(con))
+    got = run(tmp_path, "wh", src, stream=True, monkeypatch=monkeypatch)
+    assert bool(staged) == (limit > 0)
+    assert got == run(tmp_path, "slow", src, stream=False, monkeypatch=monkeypatch)

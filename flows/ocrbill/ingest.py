@@ -23,8 +23,8 @@ Choices the spec leaves open (documented here and in the SQL):
   ignored; string fields are trimmed and an empty string counts as absent;
 - JSON numbers are accepted for ids (their text); a digit string is epoch milliseconds in JSON as
   in CSV; a timestamp outside 2000..2099 is `bad_timestamp` (catches epoch seconds);
-- a JSON record with a call field given twice → `bad_value` (pass 1's JSON reader refuses such
-  files, so ingest_jsonl_records.sql looks for them only in files that reader did not vouch for);
+- a JSON record with a call field given twice → `bad_value` (DuckDB's JSON reader refuses such
+  files, which then take the line-splitting path, whose ingest_jsonl_records.sql looks for them);
 - the first failing check names the reason (order in stg_calls.sql);
 - CSV records are one per physical line; for CSV, `raw` is that line;
 - within a file only valid records claim a request_id; a quarantined line does not;
@@ -173,6 +173,10 @@ _LINE_SCHEMA = pa.schema([("source_row", pa.int64()), ("line", pa.large_binary()
 _LINE_BLOCK = 1 << 21  # bytes read at a time by the line splitter (bigger blocks: more memory
 # in the ordered COPY of pass 3, no faster)
 _LINE_MAX = 4_000_000  # longer lines take the read_csv path (its max_line_size is 4 MiB)
+# Bigger files skip the one-parse path (_stage_fast): its table holds every record, ~1.7x the
+# file's bytes, in memory up to memory_limit and in the temp folder beyond it; the three
+# streaming passes need neither, whatever the file's size.
+_FAST_MAX_BYTES = 4 << 30
 
 
 class _NotPlain(Exception):
@@ -777,10 +781,10 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     """One file, one batch.
 
     A JSON Lines file that DuckDB's JSON reader reads as exactly one object per line (the usual
-    case) is read and validated once, on every core, into a table (`_stage_fast`); pass 2 reads
-    again only the lines that may be duplicates or are quarantined (for their raw text); pass 3
-    writes the table, duplicates deleted, to Parquet in file order. Its memory is DuckDB's
-    (`memory_limit`; the table spills to the temp folder beyond it).
+    case) of at most _FAST_MAX_BYTES is read and validated once, on every core, into a table
+    (`_stage_fast`); pass 2 reads again only the lines that may be duplicates or are quarantined
+    (for their raw text); pass 3 writes the table, duplicates deleted, to Parquet in file order.
+    Its memory is DuckDB's (`memory_limit`; the table spills to the temp folder beyond it).
 
     Other files take three streaming passes whose memory does not grow with the file: (1) the
     request_ids only, to find the few lines that may be duplicates; (2) those lines, validated,
@@ -808,7 +812,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     # (compressed, CSV, or bytes the splitter leaves to it) lines from read_csv WITH ORDINALITY
     stream = path if fmt == "jsonl" and not path.name.lower().endswith(".gz") else None
     staged = None
-    if stream is not None:
+    if stream is not None and path.stat().st_size <= _FAST_MAX_BYTES:
         # plainer still (no lone CR, no long line, one JSON object on every line): every record
         # read and validated once, by DuckDB's JSON reader alone, while the file is hashed
         with ThreadPoolExecutor(max_workers=1) as pool:
