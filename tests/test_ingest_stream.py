@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from ocrbill import ingest as ingest_mod
 from ocrbill.ingest import ingest_paths
@@ -119,6 +120,8 @@ def test_stream_path_equals_read_csv_path(tmp_path, monkeypatch, name, block):
     src = tmp_path / f"{name}.jsonl"
     src.write_bytes(FILES[name])
     monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", block)
+    # pass 2 seeks to the line starts that the scan found in each of its blocks
+    monkeypatch.setattr(ingest_mod, "_SCAN_BLOCK", max(block // 2, 5))
     fast = run(tmp_path, "fast", src, stream=True, monkeypatch=monkeypatch)
     split = run(tmp_path, "split", src, stream=True, monkeypatch=monkeypatch, json_pass1=False)
     slow = run(tmp_path, "slow", src, stream=False, monkeypatch=monkeypatch)
@@ -258,3 +261,34 @@ def test_big_files_skip_the_one_parse_path(tmp_path, monkeypatch, limit):
     got = run(tmp_path, "wh", src, stream=True, monkeypatch=monkeypatch)
     assert bool(staged) == (limit > 0)
     assert got == run(tmp_path, "slow", src, stream=False, monkeypatch=monkeypatch)
+
+
+@pytest.mark.parametrize("scan_block", [3, 17, 100, 1 << 20])
+@pytest.mark.parametrize("seed", range(4))
+def test_kept_lines_read_by_seeking_equal_a_full_read(tmp_path, monkeypatch, scan_block, seed):
+    """Pass 2 seeks to the line starts scan_file found (FileScan.line_starts): the same lines come
+    out, numbered the same, as when it reads the file from the top; every start is a line start."""
+    import random
+
+    rnd = random.Random(seed)
+    lines = [b"x" * rnd.choice([0, 1, 5, 40, 300]) for _ in range(400)]
+    body = b"".join(line + rnd.choice([b"\n", b"\r\n"]) for line in lines)
+    if seed % 2:
+        body += b"last"  # no final newline
+        lines.append(b"last")
+    src = tmp_path / "lines.jsonl"
+    src.write_bytes(body)
+    monkeypatch.setattr(ingest_mod, "_SCAN_BLOCK", scan_block)
+    monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", 64)
+    scan = ingest_mod.scan_file(src)
+    assert scan.lines == len(lines)
+    for offset, row in scan.line_starts.tolist():
+        assert body[offset - 1 : offset] == b"\n" and body.count(b"\n", 0, offset) == row - 1
+    only = np.array(sorted(rnd.sample(range(1, len(lines) + 1), 25)), dtype=np.int64)
+
+    def read(starts):
+        batches = list(ingest_mod._line_batches(src, only=only, starts=starts))
+        return [(r, bytes(v)) for b in batches for r, v in zip(b["source_row"].to_pylist(), b["line"].to_pylist())]
+
+    got = read(scan.line_starts)
+    assert got == read(None) == [(r, lines[r - 1]) for r in only.tolist()]

@@ -124,6 +124,9 @@ def collect_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+_SCAN_BLOCK = 1 << 20  # bytes hashed and counted at a time by scan_file
+
+
 @dataclass(frozen=True)
 class FileScan:
     """What one read of a file's bytes (as stored, compressed or not) tells."""
@@ -133,6 +136,9 @@ class FileScan:
     lines: int  # LF count, plus a last line without one
     lone_cr: bool  # a CR not followed by LF: readers disagree on whether it ends a line
     long_line: bool  # a line of _LINE_MAX bytes or more (the splitter leaves those to read_csv)
+    # (byte offset, line number) of a line start in each _SCAN_BLOCK of the file: pass 2 seeks to the
+    # lines it wants instead of reading the whole file (_line_batches `starts`)
+    line_starts: np.ndarray = field(compare=False, repr=False)
 
 
 def scan_file(path: Path) -> FileScan:
@@ -141,9 +147,13 @@ def scan_file(path: Path) -> FileScan:
     size = lf = cr = crlf = 0
     last = b""
     run = longest = 0  # bytes of the line in progress; the longest line crossing a block edge
+    starts: list[tuple[int, int]] = []
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(_SCAN_BLOCK):
             digest.update(chunk)
+            first = chunk.find(b"\n")
+            if first >= 0:  # after lf + 1 line feeds, line lf + 2 starts
+                starts.append((size + first + 1, lf + 2))
             size += len(chunk)
             lf += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))  # 3x bytes.count
             if b"\r" in chunk:
@@ -152,7 +162,6 @@ def scan_file(path: Path) -> FileScan:
             if last == b"\r" and chunk[:1] == b"\n":  # a CR LF across two blocks
                 crlf += 1
             last = chunk[-1:]
-            first = chunk.find(b"\n")
             if first < 0:
                 run += len(chunk)
             else:  # a line inside one block is shorter than the block, far below _LINE_MAX
@@ -160,7 +169,7 @@ def scan_file(path: Path) -> FileScan:
                 run = len(chunk) - 1 - chunk.rfind(b"\n")
     return FileScan(
         digest.hexdigest(), size, lf + (1 if size and last != b"\n" else 0), cr != crlf,
-        max(longest, run) >= _LINE_MAX,
+        max(longest, run) >= _LINE_MAX, np.array(starts, dtype=np.int64).reshape(-1, 2),
     )
 
 
@@ -183,16 +192,31 @@ class _NotPlain(Exception):
     """The file has bytes the line splitter leaves to the read_csv path."""
 
 
-def _line_batches(path: Path, skip: np.ndarray | None = None, only: np.ndarray | None = None):
+def _line_batches(
+    path: Path,
+    skip: np.ndarray | None = None,
+    only: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
+):
     """The lines of `path` as Arrow batches (source_row from 1, line bytes without their LF or
     CR LF), memory bounded by the block size. Raises _NotPlain for a lone CR (the CSV reader ends
     a line there too), a NUL or 0x01 byte, or an over-long line. `skip`: sorted source_rows left
-    out of the batches; `only`: the sorted source_rows kept (None: all)."""
+    out of the batches; `only`: the sorted source_rows kept (None: all), read from the known line
+    start before each (`starts`: FileScan.line_starts) rather than from the top."""
     row = 1
     buf = bytearray(_LINE_BLOCK)
     filled = 0  # bytes of an unfinished line at the start of buf
     with open(path, "rb") as fh:
         while True:
+            if only is not None:
+                wanted = int(np.searchsorted(only, row))
+                if wanted == len(only):
+                    return
+                if starts is not None and len(starts):
+                    k = int(np.searchsorted(starts[:, 1], only[wanted], side="right")) - 1
+                    if k >= 0 and starts[k, 1] > row:  # skip to the line start: the line in buf is not kept
+                        fh.seek(int(starts[k, 0]))
+                        row, filled = int(starts[k, 1]), 0
             if filled == len(buf):  # a line longer than the block: a bigger block
                 if filled > _LINE_MAX:
                     raise _NotPlain("long line")
@@ -285,10 +309,11 @@ def _use_stream(
     path: Path,
     skip: np.ndarray | None = None,
     only: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
 ) -> None:
     """(Re)register `ingest_line_stream` (read by ingest_raw_lines_stream.sql) over `path`: an
     Arrow stream is read once, so before every query that reads the file."""
-    reader = pa.RecordBatchReader.from_batches(_LINE_SCHEMA, _line_batches(path, skip, only))
+    reader = pa.RecordBatchReader.from_batches(_LINE_SCHEMA, _line_batches(path, skip, only, starts))
     con.register("ingest_line_stream", reader)
 
 
@@ -552,9 +577,11 @@ def _merge_pass2_into_fast(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM ingest_fast WHERE rowid + 1 IN (SELECT source_row FROM ingest_dups)")
 
 
-def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str, stream: Path | None) -> None:
+def _find_duplicates(
+    con: duckdb.DuckDBPyConnection, fmt: str, stream: Path | None, starts: np.ndarray | None
+) -> None:
     """Pass 2: read and validate the candidate lines only (`ingest_stg`, `ingest_cand_lines`)
-    and find the duplicates among them (`ingest_dups`)."""
+    and find the duplicates among them (`ingest_dups`). `starts`: FileScan.line_starts."""
     _drop_rejects(con)
     (candidates,) = con.execute("SELECT count(*) FROM ingest_cand_rows").fetchone()
     if candidates:
@@ -566,7 +593,7 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, fmt: str, stream: Path | No
         )
         if stream is not None:  # Python keeps the candidate lines only
             cand = con.execute("SELECT source_row FROM ingest_cand_rows ORDER BY 1").fetchnumpy()
-            _use_stream(con, stream, only=np.asarray(cand["source_row"], dtype=np.int64))
+            _use_stream(con, stream, only=np.asarray(cand["source_row"], dtype=np.int64), starts=starts)
             con.execute("CREATE OR REPLACE TEMP TABLE ingest_cand_lines AS SELECT * FROM ingest_raw_lines")
         else:
             con.execute(
@@ -715,11 +742,12 @@ def _ingest_streaming(
     batch_id: str,
     source: dict[str, Any] | None,
     stream: Path | None,
+    scan: FileScan,
     fast: bool = False,
 ) -> dict[str, Any]:
     """Passes 2 and 3 and the commit (`source` None: count only, write nothing). `fast`: pass 1
     read and validated every record through the JSON reader (`_stage_fast`)."""
-    _find_duplicates(con, fmt, stream)
+    _find_duplicates(con, fmt, stream, scan.line_starts)
     if fast:
         _merge_pass2_into_fast(con)
     batch = wh.begin(batch_id, "ingest") if source is not None else None
@@ -843,7 +871,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     except duckdb.Error as exc:
         raise IngestError(f"{source_file}: cannot read: {exc}") from exc
     if streaming:
-        counts = _ingest_streaming(con, wh, fmt, batch_id, source, stream, fast)
+        counts = _ingest_streaming(con, wh, fmt, batch_id, source, stream, scan, fast)
     else:
         counts = _classify(con)
         if source is not None:
