@@ -16,7 +16,7 @@ lines as (
 parsed as (
     select
         source_row,
-        case when (case when starts_with(line, '{') then true else starts_with(ltrim(line), '{') end)
+        case when (case when starts_with(line, '{') then true else starts_with(ltrim(line, ' ' || chr(9)), '{') end)
             then try(json_transform(line, '{"request_id": "VARCHAR"}')) end as rec
     from lines
 ),

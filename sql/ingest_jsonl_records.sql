@@ -19,7 +19,7 @@ parsed as (
     select
         source_row,
         line,
-        case when (case when starts_with(line, '{') then true else starts_with(ltrim(line), '{') end) then try(json_transform(line, '{
+        case when (case when starts_with(line, '{') then true else starts_with(ltrim(line, ' ' || chr(9)), '{') end) then try(json_transform(line, '{
             "request_id": "VARCHAR", "timestamp": "VARCHAR", "owner_uin": "VARCHAR",
             "uin": "VARCHAR", "action": "VARCHAR", "region": "VARCHAR", "error_code": "VARCHAR",
             "images_total": "VARCHAR", "images_recognized": "VARCHAR", "tickets": "VARCHAR"

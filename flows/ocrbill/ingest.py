@@ -136,6 +136,9 @@ class FileScan:
     lines: int  # LF count, plus a last line without one
     lone_cr: bool  # a CR not followed by LF: readers disagree on whether it ends a line
     long_line: bool  # a line of _LINE_MAX bytes or more (the splitter leaves those to read_csv)
+    # a vertical tab or form feed: DuckDB's JSON reader trims them around an object as if they
+    # were JSON whitespace, which they are not (and they cannot be inside a valid JSON line)
+    odd_space: bool
     # (byte offset, line number) of a line start in each _SCAN_BLOCK of the file: pass 2 seeks to the
     # lines it wants instead of reading the whole file (_line_batches `starts`)
     line_starts: np.ndarray = field(compare=False, repr=False)
@@ -145,6 +148,7 @@ def scan_file(path: Path) -> FileScan:
     """Hash, size and line endings of the file, in one read (vectorised counts per block)."""
     digest = hashlib.sha256()
     size = lf = cr = crlf = 0
+    odd_space = False
     last = b""
     run = longest = 0  # bytes of the line in progress; the longest line crossing a block edge
     starts: list[tuple[int, int]] = []
@@ -156,6 +160,7 @@ def scan_file(path: Path) -> FileScan:
                 starts.append((size + first + 1, lf + 2))
             size += len(chunk)
             lf += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))  # 3x bytes.count
+            odd_space = odd_space or b"\x0b" in chunk or b"\x0c" in chunk
             if b"\r" in chunk:
                 cr += chunk.count(b"\r")
                 crlf += chunk.count(b"\r\n")
@@ -169,7 +174,7 @@ def scan_file(path: Path) -> FileScan:
                 run = len(chunk) - 1 - chunk.rfind(b"\n")
     return FileScan(
         digest.hexdigest(), size, lf + (1 if size and last != b"\n" else 0), cr != crlf,
-        max(longest, run) >= _LINE_MAX, np.array(starts, dtype=np.int64).reshape(-1, 2),
+        max(longest, run) >= _LINE_MAX, odd_space, np.array(starts, dtype=np.int64).reshape(-1, 2),
     )
 
 
@@ -531,12 +536,16 @@ def _stage_fast(con: duckdb.DuckDBPyConnection) -> int | None:
 
 def _fast_path_stands(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, rows: int | None) -> bool:
     """Whether pass 1 through the JSON reader (`rows` read, from _stage_fast) stands: the file is
-    plain (no lone CR, no long line) and the reader gave exactly one row per physical line, so
-    that its row numbers are the line numbers. Then `ingest_key_rows` and `ingest_cand_rows`
-    (the duplicate candidates and the quarantined records: pass 2 reads their lines again, for
-    their raw text) come from `ingest_fast`. Else False, `ingest_fast` is dropped, and the file
-    takes the other paths."""
-    if rows is None or scan.lone_cr or scan.long_line or not scan.lines or rows != scan.lines:
+    plain (no lone CR, long line, vertical tab or form feed) and the reader gave exactly one row
+    per physical line, so that its row numbers are the line numbers. Then pass 2 reads the lines
+    that may be duplicates or are quarantined again through the line splitter (for their raw
+    text; `_find_duplicates`), and the fast path stands if both readers agree on them
+    (`_merge_pass2_into_fast`). Else False, `ingest_fast` is dropped, and the file takes the
+    other paths."""
+    if (
+        rows is None or scan.lone_cr or scan.long_line or scan.odd_space
+        or not scan.lines or rows != scan.lines
+    ):
         con.execute("DROP TABLE IF EXISTS ingest_fast")
         return False
     con.execute(
@@ -550,13 +559,21 @@ def _fast_path_stands(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan
     # pass 2 reads the split lines, numbered the same way
     _use_stream(con, path)
     con.execute("CREATE OR REPLACE TEMP VIEW ingest_raw_lines AS " + sql_text("ingest_raw_lines_stream"))
-    return True
+    try:
+        _find_duplicates(con, "jsonl", path, scan.line_starts)
+        agree = _merge_pass2_into_fast(con)
+    except (duckdb.Error, _NotPlain, pa.ArrowException):  # a line the splitter refuses
+        agree = False
+    if not agree:
+        con.execute("DROP TABLE ingest_fast")
+    return agree
 
 
-def _merge_pass2_into_fast(con: duckdb.DuckDBPyConnection) -> None:
-    """Check that the lines pass 2 read by number in Python are the rows pass 1's reader gave
-    those numbers (same request_id, same verdict), then give the quarantined rows of `ingest_fast`
-    their raw line and delete the duplicates from it (rowids stay: the line numbers hold)."""
+def _merge_pass2_into_fast(con: duckdb.DuckDBPyConnection) -> bool:
+    """False when a line that pass 2 read by number in Python is not what pass 1's reader gave
+    that number (another request_id or another verdict: e.g. a line `null`, which the reader
+    takes for an empty object). Else give the quarantined rows of `ingest_fast` their raw line,
+    delete the duplicates from it (rowids stay: the line numbers hold) and return True."""
     [(bad,)] = con.execute(
         "SELECT count(*) FROM ingest_cand_rows AS c"
         " JOIN ingest_key_rows AS k USING (source_row)"
@@ -566,15 +583,13 @@ def _merge_pass2_into_fast(con: duckdb.DuckDBPyConnection) -> None:
         " OR f.reason IS DISTINCT FROM s.reason"
     ).fetchall()
     if bad:
-        raise IngestError(
-            f"{con.execute('SELECT getvariable(?)', ['ingest_source_file']).fetchone()[0]}: "
-            f"the JSON reader and the line splitter read {bad} line(s) differently"
-        )
+        return False
     con.execute(
         "UPDATE ingest_fast SET raw = s.raw FROM ingest_stg AS s"
         " WHERE s.reason IS NOT NULL AND ingest_fast.rowid + 1 = s.source_row"
     )
     con.execute("DELETE FROM ingest_fast WHERE rowid + 1 IN (SELECT source_row FROM ingest_dups)")
+    return True
 
 
 def _find_duplicates(
@@ -747,9 +762,8 @@ def _ingest_streaming(
 ) -> dict[str, Any]:
     """Passes 2 and 3 and the commit (`source` None: count only, write nothing). `fast`: pass 1
     read and validated every record through the JSON reader (`_stage_fast`)."""
-    _find_duplicates(con, fmt, stream, scan.line_starts)
-    if fast:
-        _merge_pass2_into_fast(con)
+    if not fast:  # the fast path's pass 2 ran in _fast_path_stands
+        _find_duplicates(con, fmt, stream, scan.line_starts)
     batch = wh.begin(batch_id, "ingest") if source is not None else None
     work = wh.root / "_staging" / f"_work-{batch_id}"  # under _staging: recover() removes it
     try:
