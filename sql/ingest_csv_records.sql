@@ -4,7 +4,7 @@
 -- (commas and doubled quotes inside), but a record cannot span lines. Columns are found by
 -- header name (trimmed, case-insensitive, any order; unknown columns are ignored). A line whose
 -- quoting is broken or whose field count differs from the header's is unreadable.
--- Fields are trimmed. `tickets` is `;`-separated in CSV; it is rewritten as a JSON list text like the JSONL adapter's.
+-- Fields are trimmed; `null` (any case) is an absent value. `tickets` is `;`-separated in CSV; it is rewritten as a JSON list text like the JSONL adapter's.
 
 with
 
@@ -62,7 +62,9 @@ records as (
     select
         split.*,
         positions.*,
-        split.fields is not null and len(split.fields) = positions.n_columns as readable
+        split.fields is not null and len(split.fields) = positions.n_columns as readable,
+        -- fields trimmed; the text `null` (any case) is an absent value, as JSON's null
+        list_transform(split.fields, lambda f: case when lower(trim(f)) = 'null' then '' else trim(f) end) as cells
     from split
     cross join positions
     where split.source_row > positions.header_row
@@ -78,17 +80,17 @@ final as (
             when not readable then printf('%d fields, the header has %d', len(fields), n_columns)
         end as unreadable_detail,
         NULL::VARCHAR as repeated_field,  -- (JSON only)
-        case when readable then trim(fields[p_request_id]) end as request_id,
-        case when readable then trim(fields[p_timestamp]) end as timestamp,
-        case when readable then trim(fields[p_owner_uin]) end as owner_uin,
-        case when readable then trim(fields[p_uin]) end as uin,
-        case when readable then trim(fields[p_action]) end as action,
-        case when readable then trim(fields[p_region]) end as region,
-        case when readable then trim(fields[p_error_code]) end as error_code,
-        case when readable then trim(fields[p_images_total]) end as images_total,
-        case when readable then trim(fields[p_images_recognized]) end as images_recognized,
-        case when readable and trim(fields[p_tickets]) <> ''
-            then '[' || replace(trim(fields[p_tickets]), ';', ',') || ']' end as tickets
+        case when readable then cells[p_request_id] end as request_id,
+        case when readable then cells[p_timestamp] end as timestamp,
+        case when readable then cells[p_owner_uin] end as owner_uin,
+        case when readable then cells[p_uin] end as uin,
+        case when readable then cells[p_action] end as action,
+        case when readable then cells[p_region] end as region,
+        case when readable then cells[p_error_code] end as error_code,
+        case when readable then cells[p_images_total] end as images_total,
+        case when readable then cells[p_images_recognized] end as images_recognized,
+        case when readable and cells[p_tickets] <> ''
+            then '[' || replace(cells[p_tickets], ';', ',') || ']' end as tickets
     from records
 )
 

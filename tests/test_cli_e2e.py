@@ -250,6 +250,45 @@ def test_exports_do_not_depend_on_the_machines_time_zone(tmp_path):
             for r in rows} == {("2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z") * 2}
 
 
+# spec §3: the columns of each export (bill_lines: "at least" these, first)
+SPEC_COLUMNS = {
+    "bill_lines": ["billing_month", "owner_uin", "site", "billing_item", "charge_type", "ref_id", "calls",
+                   "billable_units", "free_units", "prepaid_units", "postpaid_units", "tier_from",
+                   "unit_price", "amount", "flags"],
+    "pack_balances": ["pack_id", "owner_uin", "billing_item", "kind", "size", "effective_at", "expires_at",
+                      "used_in_month", "used_total", "remaining", "status"],
+    "alerts": ["owner_uin", "billing_item", "pack_id", "kind", "triggered_at", "request_id"],
+}
+
+
+def test_exports_carry_the_spec_columns_and_utc_instants(tmp_path):
+    """pack_balances and alerts carry exactly spec §3's columns (the folder names the month; the
+    `sql` views add billing_month back); instants are ISO 8601 UTC with `Z` in CSV, with the
+    call's milliseconds, and TIMESTAMPTZ in Parquet."""
+    wh = tmp_path / "wh"
+    rows = calls(1000, "IDCardOCR")
+    rows[-1]["timestamp"] = "2026-10-05T13:45:12.345+08:00"  # the call that empties the free pack
+    invoke("ingest", "--warehouse", str(wh), str(write_calls(tmp_path / "c.jsonl", rows)))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    out = wh / "exports" / "2026-10"
+    for table, columns in SPEC_COLUMNS.items():
+        with open(out / f"{table}.csv", encoding="utf-8") as fh:
+            header = next(csv.reader(fh))
+        parquet = [c[0] for c in duckdb.sql(f"DESCRIBE SELECT * FROM '{out / table}.parquet'").fetchall()]
+        assert header == parquet
+        assert (header[: len(columns)] if table == "bill_lines" else header) == columns, table
+    with open(out / "pack_balances.csv", encoding="utf-8") as fh:
+        [pack] = list(csv.DictReader(fh))
+    assert (pack["effective_at"], pack["expires_at"], pack["remaining"]) == ("2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z", "0")
+    with open(out / "alerts.csv", encoding="utf-8") as fh:
+        alerts = {row["kind"]: row["triggered_at"] for row in csv.DictReader(fh)}
+    assert alerts["exhausted"] == "2026-10-05T05:45:12.345Z"
+    types = dict(duckdb.sql(f"DESCRIBE SELECT * FROM '{out}/alerts.parquet'").fetchall()[i][:2] for i in range(6))
+    assert types["triggered_at"] == "TIMESTAMP WITH TIME ZONE"
+    listed = invoke("sql", "--warehouse", str(wh), "--csv", "select billing_month, kind from alerts order by kind")
+    assert listed.splitlines() == ["billing_month,kind", "2026-10,exhausted", "2026-10,low"]
+
+
 def test_overlapping_bills_of_one_month_leave_a_whole_export(tmp_path):
     """Runs of `ocrbill bill` that overlap share the staging folder's name: one writes at a time,
     and the export is whole, the same bytes as a run alone."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ocrbill.catalog import attach_warehouse
 from ocrbill.ingest import IngestError, IngestResult, ingest_paths
 from ocrbill.warehouse import Warehouse
 
@@ -276,6 +277,27 @@ def test_csv_fixture_reasons_and_lines(tmp_path):
     assert raws[7] == "c6,2026-10-05T13:45:12Z,100"
 
 
+def test_csv_null_text_is_an_absent_value(tmp_path):
+    """spec §1.1 error_code "null or empty = success": in CSV the text `null` (any case) is
+    absent, as JSON's null; a required field given as `null` is missing."""
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "request_id,timestamp,owner_uin,uin,action,region,error_code\n"
+        "r1,2026-10-05T13:45:12Z,100,null,GeneralBasicOCR,ap-guangzhou,null\n"
+        "r2,2026-10-05T13:45:12Z,100,, GeneralBasicOCR,ap-guangzhou, NULL \n"
+        "r3,2026-10-05T13:45:12Z,Null,101,GeneralBasicOCR,ap-guangzhou,\n"
+        "r4,2026-10-05T13:45:12Z,100,101,GeneralBasicOCR,ap-guangzhou,nullable\n",
+        encoding="utf-8",
+    )
+    result = ingest(tmp_path / "wh", src)
+    assert (result.accepted, result.quarantined) == (3, 1)
+    assert result.unknown_error_codes == {"nullable": 1}
+    calls = {c["request_id"]: (c["uin"], c["error_code"]) for c in table(tmp_path / "wh", "calls")}
+    assert calls == {"r1": ("100", None), "r2": ("100", None), "r4": ("101", "nullable")}
+    [bad] = table(tmp_path / "wh", "quarantine")
+    assert (bad["source_line"], bad["reason"]) == (4, "missing_field")
+
+
 def test_csv_header_order_and_case_and_crlf(tmp_path):
     src = tmp_path / "in.csv"
     src.write_bytes(
@@ -307,6 +329,53 @@ def test_crlf_and_invalid_utf8_keep_line_numbers(tmp_path):
         ("r1", 1), ("r3", 3), ("r5", 5), ("r6", 6),
     ]
 
+
+
+# (line, its end): "" lines are blank; r3 has an unknown region
+MIXED_ENDS = {
+    "lf_first": [("r1", "\n"), ("r2", "\r\n"), ("r3", "\r\n"), ("r4", "\n"), ("r5", "\n")],
+    "crlf_first": [("r1", "\r\n"), ("r2", "\n"), ("r3", "\r\n"), ("r4", "\n"), ("r5", "\r\n")],
+    "empty_crlf_after_lf": [("r1", "\n"), ("r2", "\n"), ("", "\r\n"), ("r3", "\n"), ("", "\r\n"), ("r4", "\r\n"), ("r5", "")],
+}
+
+
+def _mixed_file(tmp_path: Path, suffix: str, ends: list[tuple[str, str]]) -> tuple[Path, dict[str, int]]:
+    """A call log whose lines end as `ends` say; returns it and each request_id's line number."""
+    rows, lines = [], {}
+    if suffix.startswith(".csv"):
+        rows.append(("request_id,timestamp,owner_uin,action,region", "\n" if ends[0][1] == "\n" else "\r\n"))
+    for rid, end in ends:
+        if rid:
+            region = "mars-1" if rid == "r3" else "ap-guangzhou"
+            if suffix.startswith(".csv"):
+                text = f"{rid},2026-10-05T13:45:12Z,100,GeneralBasicOCR,{region}"
+            else:  # a line over 4 MB keeps a plain file off the line splitter (read_csv reads it)
+                pad = {"pad": "x" * 4_000_000} if suffix == ".jsonl" and rid == "r1" else {}
+                text = json.dumps({**GOOD, "request_id": rid, "region": region, **pad})
+            lines[rid] = len(rows) + 1
+        rows.append((text if rid else "", end))
+    data = "".join(text + end for text, end in rows).encode()
+    src = tmp_path / f"in{suffix}"
+    src.write_bytes(gzip.compress(data, mtime=0) if suffix.endswith(".gz") else data)
+    return src, lines
+
+
+@pytest.mark.parametrize("shape", sorted(MIXED_ENDS))
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".csv", ".csv.gz"])
+def test_mixed_line_ends_keep_line_numbers(tmp_path, suffix, shape):
+    """CR LF and LF ends in one file: every record keeps its physical line number (DuckDB's CSV
+    reader, which gz, CSV and irregular files take, would count a line per CR after an LF first
+    line; ingestion reads such files from an LF copy)."""
+    src, lines = _mixed_file(tmp_path, suffix, MIXED_ENDS[shape])
+    result = ingest(tmp_path / "wh", src)
+    check_invariant(result)
+    assert (result.read, result.accepted, result.quarantined) == (5, 4, 1)
+    [bad] = table(tmp_path / "wh", "quarantine")
+    assert (bad["source_line"], bad["reason"]) == (lines["r3"], "unknown_region")
+    assert "mars-1" in bad["raw"] and not bad["raw"].endswith("\r")
+    calls = table(tmp_path / "wh", "calls")
+    assert {c["request_id"]: c["source_line"] for c in calls} == {k: v for k, v in lines.items() if k != "r3"}
+    assert not any((tmp_path / "wh" / "_staging").glob("_lines-*"))  # the copy is gone
 
 # --- formats, folders ----------------------------------------------------------------------
 
@@ -369,6 +438,15 @@ def test_duplicates_across_files_and_conflicts(tmp_path):
     assert sorted(c["request_id"] for c in table(wh, "calls")) == ["a", "b", "c"]
     # the kept version of b is the first one
     assert [c["error_code"] for c in table(wh, "calls") if c["request_id"] == "b"] == [None]
+    # spec §1.1: a conflict is listed with both versions (the `conflicts` view)
+    con = duckdb.connect()
+    attach_warehouse(con, Warehouse(wh))
+    [(rid, kept_line, kept, other_line, other)] = con.execute(
+        "SELECT request_id, kept_source_line, kept_version, other_source_line, other_version FROM conflicts"
+    ).fetchall()
+    assert (rid, kept_line, other_line) == ("b", 2, 2)
+    assert json.loads(kept)["error_code"] is None and json.loads(kept)["action"] == "GeneralBasicOCR"
+    assert json.loads(other)["error_code"] == "FailedOperation.ImageBlur"
 
 
 def test_reingest_writes_nothing(tmp_path):

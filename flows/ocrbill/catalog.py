@@ -8,6 +8,7 @@ import duckdb
 
 from .db import connect
 from .events import EVENTS_COLUMNS, REJECTED_COLUMNS
+from .paths import sql_text
 from .reference import load_reference
 from .warehouse import Warehouse
 
@@ -56,6 +57,9 @@ TABLES: dict[str, tuple[dict[str, str], bool]] = {
 }
 
 EXPORT_VIEWS = ("bill_lines", "bill_summary", "pack_balances", "focus", "alerts")
+# Exports whose columns are exactly those spec §3 lists: the month is their folder's name, and
+# the views over them put billing_month back from it.
+MONTH_IN_FOLDER = ("pack_balances", "alerts")
 
 
 def _quote_path(path: Path) -> str:
@@ -84,6 +88,7 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> No
     for name, (columns, hive) in TABLES.items():
         files_view(con, name, warehouse.files(name), columns, hive)
     con.execute("CREATE OR REPLACE VIEW packs AS SELECT * FROM events WHERE event_type = 'pack_purchase'")
+    con.execute("CREATE OR REPLACE VIEW conflicts AS " + sql_text("conflicts"))
 
 
 def attach_exports(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
@@ -91,8 +96,16 @@ def attach_exports(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None
     exports = warehouse.root / "exports"
     for name in EXPORT_VIEWS:
         files = sorted(exports.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]/{name}.parquet"))
-        if files:
-            listed = ", ".join(_quote_path(f) for f in files)
+        if not files:
+            continue
+        listed = ", ".join(_quote_path(f) for f in files)
+        if name in MONTH_IN_FOLDER:  # the month is the file's folder, exports/YYYY-MM/
+            con.execute(
+                f"CREATE OR REPLACE VIEW {name} AS SELECT"
+                r" regexp_extract(filename, '(\d{4}-\d{2})/[^/]+$', 1) AS billing_month,"
+                f" * EXCLUDE (filename) FROM read_parquet([{listed}], union_by_name = true, filename = true)"
+            )
+        else:
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
     if exports.is_dir() and any(exports.glob("*/bill_lines.parquet")):
         con.execute("CREATE OR REPLACE VIEW usage AS SELECT * FROM bill_lines WHERE charge_type = 'usage'")

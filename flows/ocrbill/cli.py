@@ -112,7 +112,7 @@ def bill(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="A SELECT over the views: calls, quarantine, duplicates, events, packs, bill_lines, usage, bill_summary, pack_balances, focus, ref_*.")],
+    query: Annotated[str, typer.Argument(help="A SELECT over the views: calls, quarantine, duplicates, conflicts, events, packs, bill_lines, usage, bill_summary, pack_balances, alerts, focus, ref_*.")],
     warehouse: WarehouseOpt,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:

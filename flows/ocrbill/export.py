@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from .catalog import MONTH_IN_FOLDER
 from .paths import sql_text
 from .rate import check_month, rate_month
 from .warehouse import Warehouse, write_atomic
@@ -24,11 +25,29 @@ EXPORT_TABLES = ("bill_lines", "bill_summary", "pack_balances", "alerts", "focus
 _FORMULA_START = "^[=+\\-@\t\r]"
 
 
-def _safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """SELECT over `table` for its CSV: text cells cannot start a spreadsheet formula, and
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    return con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {relation})").fetchall()
+
+
+def _export_view(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The temp view `export_<table>`: the columns its files carry, instants typed as UTC
+    (TIMESTAMPTZ: the warehouse keeps naive UTC, and the session time zone is UTC, db.connect)."""
+    cols = []
+    for name, typ in _columns(con, table):
+        if name == "billing_month" and table in MONTH_IN_FOLDER:
+            continue
+        quoted = f'"{name}"'
+        cols.append(f"CAST({quoted} AS TIMESTAMPTZ) AS {quoted}" if typ == "TIMESTAMP" else quoted)
+    view = f"export_{table}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(cols)} FROM {table}")
+    return view
+
+
+def _safe_select(con: duckdb.DuckDBPyConnection, view: str) -> str:
+    """SELECT over `view` for its CSV: text cells cannot start a spreadsheet formula, and
     instants are written as ISO 8601 UTC."""
     cols = []
-    for name, typ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall():
+    for name, typ in _columns(con, view):
         quoted = f'"{name}"'
         if typ == "VARCHAR":
             cols.append(
@@ -36,12 +55,17 @@ def _safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
                 f"THEN '''' || {quoted} ELSE {quoted} END AS {quoted}"
             )
         elif typ == "TIMESTAMP WITH TIME ZONE":
-            # an instant as FOCUS 1.2 writes date-times: ISO 8601 in UTC with `Z` (the session
-            # time zone is UTC: db.connect); Parquet keeps the typed value
-            cols.append(f"strftime({quoted}, '%Y-%m-%dT%H:%M:%SZ') AS {quoted}")
+            # as FOCUS 1.2 writes date-times: ISO 8601 in UTC with `Z`, plus the fraction of a
+            # second of an instant that has one (a call's timestamp: milliseconds, or
+            # microseconds when it came with them); Parquet keeps the typed value
+            cols.append(
+                f"CASE WHEN epoch_us({quoted}) % 1000000 = 0 THEN strftime({quoted}, '%Y-%m-%dT%H:%M:%SZ')"
+                f" WHEN epoch_us({quoted}) % 1000 = 0 THEN strftime({quoted}, '%Y-%m-%dT%H:%M:%S.%gZ')"
+                f" ELSE strftime({quoted}, '%Y-%m-%dT%H:%M:%S.%fZ') END AS {quoted}"
+            )
         else:
             cols.append(quoted)
-    return f"SELECT {', '.join(cols)} FROM {table}"
+    return f"SELECT {', '.join(cols)} FROM {view}"
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -100,8 +124,9 @@ def _replace_export(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month:
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     for table in EXPORT_TABLES:
-        con.execute(f"COPY ({_safe_select(con, table)}) TO ? (FORMAT csv, HEADER true)", [str(staging / f"{table}.csv")])
-        con.execute(f"COPY (SELECT * FROM {table}) TO ? (FORMAT parquet)", [str(staging / f"{table}.parquet")])
+        view = _export_view(con, table)
+        con.execute(f"COPY ({_safe_select(con, view)}) TO ? (FORMAT csv, HEADER true)", [str(staging / f"{table}.csv")])
+        con.execute(f"COPY (SELECT * FROM {view}) TO ? (FORMAT parquet)", [str(staging / f"{table}.parquet")])
     report = run_report(con, warehouse, month)
     body = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
     write_atomic(staging / "run_report.json", (body + "\n").encode("utf-8"))

@@ -20,7 +20,8 @@ records all come out as duplicates) but nothing is written.
 Choices the spec leaves open (documented here and in the SQL):
 - blank (whitespace-only) lines are not records: they are neither read nor quarantined;
 - tickets on an action that is not billed per ticket (R4a) → `bad_value`; an empty list there is
-  ignored; string fields are trimmed and an empty string counts as absent;
+  ignored; string fields are trimmed and an empty string counts as absent (in CSV, so does the text
+  `null`, any case: JSON's null);
 - JSON numbers are accepted for ids (their text); a digit string is epoch milliseconds in JSON as
   in CSV; a timestamp outside 2000..2099 is `bad_timestamp` (catches epoch seconds);
 - a JSON record with a call field given twice → `bad_value` (DuckDB's JSON reader refuses such
@@ -33,10 +34,12 @@ Choices the spec leaves open (documented here and in the SQL):
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import re
 import shutil
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -129,53 +132,110 @@ _SCAN_BLOCK = 1 << 20  # bytes hashed and counted at a time by scan_file
 
 @dataclass(frozen=True)
 class FileScan:
-    """What one read of a file's bytes (as stored, compressed or not) tells."""
+    """What one read of a file tells: sha256 and size of its bytes as stored, and its lines as
+    read (decompressed for .gz)."""
 
     sha256: str
     size: int
     lines: int  # LF count, plus a last line without one
     lone_cr: bool  # a CR not followed by LF: readers disagree on whether it ends a line
+    # lines ending in CR LF and others in LF alone: DuckDB's CSV reader takes the first line's
+    # ending for the file's, and after an LF first line it ends a line at every CR too
+    mixed_ends: bool
     long_line: bool  # a line of _LINE_MAX bytes or more (the splitter leaves those to read_csv)
     # a vertical tab or form feed: DuckDB's JSON reader trims them around an object as if they
     # were JSON whitespace, which they are not (and they cannot be inside a valid JSON line)
     odd_space: bool
-    # (byte offset, line number) of a line start in each _SCAN_BLOCK of the file: pass 2 seeks to the
-    # lines it wants instead of reading the whole file (_line_batches `starts`)
+    # (byte offset, line number) of a line start in each _SCAN_BLOCK of a plain file: pass 2
+    # seeks to the lines it wants instead of reading the whole file (_line_batches `starts`)
     line_starts: np.ndarray = field(compare=False, repr=False)
 
 
+class _LineStats:
+    """Line ends, odd bytes and line starts of a stream of bytes fed block by block."""
+
+    def __init__(self) -> None:
+        self.offset = self.lf = self.cr = self.crlf = 0
+        self.odd_space = False
+        self.last = b""
+        self.run = self.longest = 0  # bytes of the line in progress; the longest line crossing a block edge
+        self.starts: list[tuple[int, int]] = []
+
+    def feed(self, chunk: bytes) -> None:
+        first = chunk.find(b"\n")
+        if first >= 0:  # after lf + 1 line feeds, line lf + 2 starts
+            self.starts.append((self.offset + first + 1, self.lf + 2))
+        self.offset += len(chunk)
+        self.lf += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))  # 3x bytes.count
+        self.odd_space = self.odd_space or b"\x0b" in chunk or b"\x0c" in chunk
+        if b"\r" in chunk:
+            self.cr += chunk.count(b"\r")
+            self.crlf += chunk.count(b"\r\n")
+        if self.last == b"\r" and chunk[:1] == b"\n":  # a CR LF across two blocks
+            self.crlf += 1
+        self.last = chunk[-1:]
+        if first < 0:
+            self.run += len(chunk)
+        else:  # a line inside one block is shorter than the block, far below _LINE_MAX
+            self.longest = max(self.longest, self.run + first)
+            self.run = len(chunk) - 1 - chunk.rfind(b"\n")
+
+
+class _Hashing:
+    """A binary file (read only) that hashes and counts the bytes read through it."""
+
+    mode = "rb"
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.digest, self.size = raw, hashlib.sha256(), 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        return chunk
+
+
 def scan_file(path: Path) -> FileScan:
-    """Hash, size and line endings of the file, in one read (vectorised counts per block)."""
-    digest = hashlib.sha256()
-    size = lf = cr = crlf = 0
-    odd_space = False
-    last = b""
-    run = longest = 0  # bytes of the line in progress; the longest line crossing a block edge
-    starts: list[tuple[int, int]] = []
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_SCAN_BLOCK):
-            digest.update(chunk)
-            first = chunk.find(b"\n")
-            if first >= 0:  # after lf + 1 line feeds, line lf + 2 starts
-                starts.append((size + first + 1, lf + 2))
-            size += len(chunk)
-            lf += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))  # 3x bytes.count
-            odd_space = odd_space or b"\x0b" in chunk or b"\x0c" in chunk
-            if b"\r" in chunk:
-                cr += chunk.count(b"\r")
-                crlf += chunk.count(b"\r\n")
-            if last == b"\r" and chunk[:1] == b"\n":  # a CR LF across two blocks
-                crlf += 1
-            last = chunk[-1:]
-            if first < 0:
-                run += len(chunk)
-            else:  # a line inside one block is shorter than the block, far below _LINE_MAX
-                longest = max(longest, run + first)
-                run = len(chunk) - 1 - chunk.rfind(b"\n")
+    """Hash and size of the file as stored, and its line ends as read, in one read (vectorised
+    counts per block). Raises IngestError for a .gz file that cannot be decompressed."""
+    gz = path.name.lower().endswith(".gz")
+    stats = _LineStats()
+    with open(path, "rb") as raw:
+        hashing = _Hashing(raw)
+        try:
+            text = gzip.GzipFile(fileobj=hashing, mode="rb") if gz else hashing
+            while chunk := text.read(_SCAN_BLOCK):
+                stats.feed(chunk)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IngestError(f"{path.resolve()}: cannot read: {exc}") from exc
+        while hashing.read(_SCAN_BLOCK):  # bytes after the last gzip member are hashed too
+            pass
+    lf = stats.lf
     return FileScan(
-        digest.hexdigest(), size, lf + (1 if size and last != b"\n" else 0), cr != crlf,
-        max(longest, run) >= _LINE_MAX, odd_space, np.array(starts, dtype=np.int64).reshape(-1, 2),
+        hashing.digest.hexdigest(),
+        hashing.size,
+        lf + (1 if stats.offset and stats.last != b"\n" else 0),
+        stats.cr != stats.crlf,
+        0 < stats.crlf < lf,
+        max(stats.longest, stats.run) >= _LINE_MAX,
+        stats.odd_space,
+        # offsets into the decompressed text of a .gz file are no use for seeking in it
+        np.array([] if gz else stats.starts, dtype=np.int64).reshape(-1, 2),
     )
+
+
+def _lf_copy(path: Path, target: Path) -> None:
+    """Write the lines of `path` (decompressed for .gz) to `target` with every CR LF ending made
+    an LF: the same lines, which DuckDB's CSV reader numbers right even when the ends were mixed."""
+    with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as src:
+        with open(target, "wb") as dst:
+            carry = b""  # a CR at the end of a block may be the first half of a CR LF
+            while block := src.read(_LINE_BLOCK):
+                block = carry + block
+                carry = block[-1:] if block.endswith(b"\r") else b""
+                dst.write(block[: len(block) - len(carry)].replace(b"\r\n", b"\n"))
+            dst.write(carry)
 
 
 def batch_id_for(sha256: str) -> str:
@@ -870,26 +930,34 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     earlier = wh.committed_sources().get(sha256)
     source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
     fast = _fast_path_stands(con, path, scan, staged)
+    lf_copy = wh.root / "_staging" / f"_lines-{batch_id}"  # under _staging: recover() removes it
     try:
-        if fast:
-            streaming = True
-        elif stream is not None:
-            try:
-                streaming = _find_candidates(con, fmt, stream)
-            except (duckdb.Error, _NotPlain, pa.ArrowException):
-                stream = None
-        if stream is None:
-            streaming = _find_candidates(con, fmt)
-        if not streaming:
-            _stage(con, fmt)
-    except duckdb.Error as exc:
-        raise IngestError(f"{source_file}: cannot read: {exc}") from exc
-    if streaming:
-        counts = _ingest_streaming(con, wh, fmt, batch_id, source, stream, scan, fast)
-    else:
-        counts = _classify(con)
-        if source is not None:
-            _write_batch(con, wh, batch_id, source, counts)
+        try:
+            if fast:
+                streaming = True
+            elif stream is not None:
+                try:
+                    streaming = _find_candidates(con, fmt, stream)
+                except (duckdb.Error, _NotPlain, pa.ArrowException):
+                    stream = None
+            if stream is None:
+                if scan.mixed_ends:  # the CSV reader reads the same lines, LF-ended, from a copy
+                    lf_copy.parent.mkdir(parents=True, exist_ok=True)
+                    _lf_copy(path, lf_copy)
+                    con.execute("SET VARIABLE ingest_path = ?", [str(lf_copy)])
+                streaming = _find_candidates(con, fmt)
+            if not streaming:
+                _stage(con, fmt)
+        except duckdb.Error as exc:
+            raise IngestError(f"{source_file}: cannot read: {exc}") from exc
+        if streaming:
+            counts = _ingest_streaming(con, wh, fmt, batch_id, source, stream, scan, fast)
+        else:
+            counts = _classify(con)
+            if source is not None:
+                _write_batch(con, wh, batch_id, source, counts)
+    finally:
+        lf_copy.unlink(missing_ok=True)
     skipped = None
     if earlier is not None:
         skipped = f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written"
