@@ -289,6 +289,31 @@ def test_exports_carry_the_spec_columns_and_utc_instants(tmp_path):
     assert listed.splitlines() == ["billing_month,kind", "2026-10,exhausted", "2026-10,low"]
 
 
+def test_R20_refund_lines_before_their_purchase_lines_are_decided_not_lost(tmp_path):
+    """An events file in time order may list a refund before its purchase: requested before the
+    purchase, it is denied (before_purchase, in the run report); listed first but requested
+    after, it is approved (-price)."""
+    wh = tmp_path / "wh"
+    pack = {"type": "pack_purchase", "owner_uin": "100001", "billing_item": "身份证识别", "size": 1000,
+            "price": 120, "purchased_at": "2026-10-02T10:00:00+08:00"}
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in [
+        {"type": "pack_refund", "pack_id": "early", "requested_at": "2026-10-01T10:00:00+08:00"},
+        {"type": "pack_refund", "pack_id": "late", "requested_at": "2026-10-03T10:00:00+08:00"},
+        {**pack, "pack_id": "early"},
+        {**pack, "pack_id": "late"},
+    ]), encoding="utf-8")
+    invoke("events", "--warehouse", str(wh), str(events))
+    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
+    out = wh / "exports" / "2026-10"
+    with open(out / "bill_lines.csv", encoding="utf-8") as fh:
+        lines = sorted((r["charge_type"], r["ref_id"], r["amount"]) for r in csv.DictReader(fh))
+    assert lines == [("pack_purchase", "early", "120.00"), ("pack_purchase", "late", "120.00"),
+                     ("pack_refund", "late", "-120.00")]
+    report = json.loads((out / "run_report.json").read_text(encoding="utf-8"))
+    assert [(i["key"], i["detail"]) for i in report["issues"]["refund_denied"]] == [("early", "before_purchase")]
+
+
 def test_overlapping_bills_of_one_month_leave_a_whole_export(tmp_path):
     """Runs of `ocrbill bill` that overlap share the staging folder's name: one writes at a time,
     and the export is whole, the same bytes as a run alone."""

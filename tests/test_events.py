@@ -448,11 +448,25 @@ def test_explicit_price_needs_no_list_price(tmp_path):
     assert rejected == [] and rows[0]["price"] == Decimal("25000.00")
 
 
-def test_refund_before_purchase_line_is_unknown_pack(tmp_path):
+def test_refund_before_its_purchase_in_the_same_load_is_accepted(tmp_path):
+    """Events need not come in time order: a refund read before its purchase (an earlier line,
+    or an earlier file of the same load) takes the pack's owner; R20 then decides it."""
     refund = {"type": "pack_refund", "pack_id": "P1", "requested_at": T0}
     wh = tmp_path / "wh"
     res = load(wh, write_jsonl(tmp_path / "a.jsonl", [refund, purchase()]))
-    assert res.rejected_by_reason == {"unknown_pack": 1} and res.accepted == 1
+    assert (res.accepted, res.rejected) == (2, 0)
+    refund2 = {"type": "pack_refund", "pack_id": "P2", "requested_at": T0}
+    files = [write_jsonl(tmp_path / "b_refunds.jsonl", [refund2]), write_jsonl(tmp_path / "c_packs.jsonl", [purchase(pack_id="P2")])]
+    res = load(wh, *files)
+    assert (res.accepted, res.rejected) == (2, 0)
+    owners = {r["pack_id"]: r["owner_uin"] for r in table(wh) if r["event_type"] == "pack_refund"}
+    assert owners == {"P1": "100001", "P2": "100001"}
+
+
+def test_refund_loaded_before_any_load_of_its_purchase_is_unknown_pack(tmp_path):
+    wh = tmp_path / "wh"
+    res = load(wh, write_jsonl(tmp_path / "a.jsonl", [{"type": "pack_refund", "pack_id": "P1", "requested_at": T0}]))
+    assert res.rejected_by_reason == {"unknown_pack": 1}
 
 
 def test_refund_of_rejected_purchase_is_unknown_pack(tmp_path):

@@ -126,7 +126,7 @@ REJECT_REASONS = (
     "unknown_action",  # qps_purchase: action not in ref_interfaces, or it has no QPS class
     "no_list_price",  # pack_purchase without price and no list price for item/size/date (R12)
     "conflict",  # same pack_id / order_id already accepted with different content
-    "unknown_pack",  # pack_refund of a pack_id never purchased (committed or earlier line)
+    "unknown_pack",  # pack_refund of a pack_id purchased neither before nor anywhere in this load
 )
 
 SOURCE_COLUMNS = ("event_key", "source_file", "source_line", "batch_id")
@@ -740,6 +740,9 @@ class _State:
 
     contents: dict[tuple[str, str], str] = field(default_factory=dict)
     pack_owner: dict[str, str] = field(default_factory=dict)
+    # owners of the valid pack purchases anywhere in this load's files: events need not come in
+    # time order, so a refund may be read before its purchase (_purchases_ahead)
+    owner_ahead: dict[str, str] = field(default_factory=dict)
 
     def accept(self, row: dict[str, Any], content: str) -> None:
         self.contents[(row["event_type"], row["event_key"])] = content
@@ -753,6 +756,24 @@ def _committed_state(wh: Warehouse) -> _State:
         for row in pq.read_table(path, schema=EVENTS_SCHEMA).to_pylist():
             state.accept(row, content_of(row))
     return state
+
+
+def _purchases_ahead(files: list[Path], ref: EventReference) -> dict[str, str]:
+    """pack_id → owner_uin of the first valid pack purchase of each pack in `files`."""
+    owners: dict[str, str] = {}
+    for path in files:
+        for _line_no, data, error in _lines(path):
+            if error is not None:
+                break
+            if data is None or b"pack_purchase" not in data:
+                continue
+            try:
+                row = normalise(parse_line(data.decode("utf-8").strip().removeprefix("\ufeff")), ref)
+            except (EventError, UnicodeDecodeError):
+                continue
+            if row["event_type"] == "pack_purchase":
+                owners.setdefault(row["pack_id"], row["owner_uin"])
+    return owners
 
 
 def _committed_events_sources(wh: Warehouse) -> dict[str, dict[str, Any]]:
@@ -821,7 +842,7 @@ def _load_file(
                 raise EventError("unreadable", f"not UTF-8: {exc}") from None
             row = normalise(parse_line(text.strip()), ref)
             if row["event_type"] == "pack_refund":
-                owner = state.pack_owner.get(row["pack_id"])
+                owner = state.pack_owner.get(row["pack_id"]) or state.owner_ahead.get(row["pack_id"])
                 if owner is None:
                     raise EventError("unknown_pack", f"pack_id {row['pack_id']!r} was never purchased")
                 if row["owner_uin"] is not None and row["owner_uin"] != owner:
@@ -912,6 +933,7 @@ def load_events(
                     ref = EventReference.load(reference_dir or REFERENCE_DIR)
                 if state is None:
                     state = _committed_state(wh)
+                    state.owner_ahead = _purchases_ahead(files, ref)
                 counts = _load_file(wh, path, sha256, ref, state)
                 committed[sha256] = {"batch_id": batch_id_for(sha256), "counts": counts}
                 entry = {
