@@ -329,3 +329,26 @@ def test_overlapping_bills_of_one_month_leave_a_whole_export(tmp_path):
     assert [run.wait() for run in runs] == [0, 0, 0, 0], [run.stderr.read() for run in runs]
     assert digest(wh / "exports" / "2026-10") == alone
     assert sorted(p.name for p in (wh / "exports").iterdir()) == [".lock", "2026-10"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ([""], {}),
+        (["unpriced", "", "unpriced"], {"unpriced": 2}),
+        (["postpaid_not_enabled;unpriced", "needs_contract_price"],
+         {"needs_contract_price": 1, "postpaid_not_enabled": 1, "unpriced": 1}),
+    ],
+)
+def test_demo_flag_legend_counts_accounts_per_flag(flags, expected):
+    from ocrbill.cli import flag_counts
+
+    assert flag_counts([{"flags": f} for f in flags]) == expected
+
+
+def test_the_demo_legend_explains_flags_the_sql_sets():
+    from ocrbill.cli import FLAG_MEANINGS
+    from ocrbill.paths import SQL_DIR
+
+    sql = " ".join(p.read_text(encoding="utf-8") for p in SQL_DIR.glob("*.sql"))
+    assert [flag for flag in FLAG_MEANINGS if f"'{flag}'" not in sql] == []

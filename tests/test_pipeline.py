@@ -37,6 +37,8 @@ def test_demo_command_bills_the_sample_month(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "ocrbill", "demo", "--warehouse", str(wh)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
+    # every flag on the bill is explained to the newcomer, with its number of accounts
+    assert "  unpriced (" in proc.stdout and "R11" in proc.stdout
     out = wh / "exports" / "2026-10"
     report = json.loads((out / "run_report.json").read_text(encoding="utf-8"))
     counts = report["ingest"]

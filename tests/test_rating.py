@@ -80,6 +80,21 @@ def test_seed_mixed_invoice_one_large_two_small_R4a():
     assert not [line for line in result["bill_lines"] if line["billing_item"] == "增值税发票识别"]
 
 
+def test_seed_mixed_invoice_example_2_ten_calls_seven_large_nine_small_R4a():
+    # 示例2: 10 MixedInvoiceOCR calls recognise 5 VAT invoices (3), 2 vehicle purchase invoices
+    # (12) and 9 bus tickets (9) → 7 units of the large-ticket pack, 9 of the small-ticket pack
+    tickets = [[3, 9], [3, 9], [3, 9], [3, 9], [3, 9], [12, 9], [12, 9], [9], [9], []]
+    con = new_con()
+    add_calls(con, [
+        {"request_id": f"m{i}", "ts": OCT + timedelta(minutes=i), "owner_uin": "u1", "action": "MixedInvoiceOCR", "tickets": t}
+        for i, t in enumerate(tickets)
+    ])
+    result = bill(con, "2026-10")
+    large, small = usage(result, "u1", LARGE), usage(result, "u1", SMALL)
+    assert (large["calls"], large["billable_units"]) == (7, 7)
+    assert (small["calls"], small["billable_units"]) == (9, 9)
+
+
 # --- R1 billing month -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(

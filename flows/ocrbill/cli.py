@@ -162,6 +162,25 @@ def alerts(
     _print_query(warehouse, query, [owner, owner, month, month], as_csv)
 
 
+# What each bill-line flag tells the reader of a bill (spec R10, R11, R25).
+FLAG_MEANINGS = {
+    "unpriced": "no price in the reference tables, amount 0 (international usage: the seed has "
+    "no international prices, R11; or a pack size without a list price); listed in run_report.json",
+    "needs_contract_price": "a 联系商务 tier without a contract price for the account, amount 0 (R10)",
+    "contract_price": "postpaid units priced at the account's contract price (R10)",
+    "postpaid_not_enabled": "units went postpaid while postpaid mode was off: billed, to review (R25)",
+}
+
+
+def flag_counts(summary_rows: list[dict[str, str]]) -> dict[str, int]:
+    """How many accounts carry each flag, in flag order."""
+    counts: dict[str, int] = {}
+    for row in summary_rows:
+        for flag in filter(None, row["flags"].split(";")):
+            counts[flag] = counts.get(flag, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 @app.command()
 def demo(warehouse: WarehouseOpt) -> None:
     """Generate realistic sample logs, ingest them, load events and bill 2026-10."""
@@ -186,6 +205,9 @@ def demo(warehouse: WarehouseOpt) -> None:
         table.add_row(row["owner_uin"], row["usage_amount"], row["pack_purchase_amount"], row["total_amount"], row["flags"])
     Console().print(table)
     typer.echo(f"{result.accounts} accounts, total {result.total_amount} CNY -> {result.export_dir}")
+    for flag, accounts in flag_counts(result.summary_rows).items():
+        noun = "account" if accounts == 1 else "accounts"
+        typer.echo(f"  {flag} ({accounts} {noun}): {FLAG_MEANINGS.get(flag, 'see docs/decisions.md')}")
 
 
 @app.command()

@@ -113,6 +113,11 @@ def file_format(path: Path) -> str | None:
     return None
 
 
+def _is_gz(path: Path) -> bool:
+    """Whether `path` is a gzipped log (`.jsonl.gz`, `.csv.gz`)."""
+    return path.name.lower().endswith(".gz")
+
+
 def collect_files(paths: list[Path]) -> list[Path]:
     """The files named by `paths`, directories expanded recursively and sorted by path."""
     files: list[Path] = []
@@ -199,7 +204,7 @@ class _Hashing:
 def scan_file(path: Path) -> FileScan:
     """Hash and size of the file as stored, and its line ends as read, in one read (vectorised
     counts per block). Raises IngestError for a .gz file that cannot be decompressed."""
-    gz = path.name.lower().endswith(".gz")
+    gz = _is_gz(path)
     stats = _LineStats()
     with open(path, "rb") as raw:
         hashing = _Hashing(raw)
@@ -228,7 +233,7 @@ def scan_file(path: Path) -> FileScan:
 def _lf_copy(path: Path, target: Path) -> None:
     """Write the lines of `path` (decompressed for .gz) to `target` with every CR LF ending made
     an LF: the same lines, which DuckDB's CSV reader numbers right even when the ends were mixed."""
-    with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as src:
+    with (gzip.open(path, "rb") if _is_gz(path) else open(path, "rb")) as src:
         with open(target, "wb") as dst:
             carry = b""  # a CR at the end of a block may be the first half of a CR LF
             while block := src.read(_LINE_BLOCK):
@@ -912,7 +917,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     _committed_view(con, wh)
     # plain JSON Lines: lines split and numbered in Python, read by DuckDB on every core; else
     # (compressed, CSV, or bytes the splitter leaves to it) lines from read_csv WITH ORDINALITY
-    stream = path if fmt == "jsonl" and not path.name.lower().endswith(".gz") else None
+    stream = path if fmt == "jsonl" and not _is_gz(path) else None
     staged = None
     if stream is not None and path.stat().st_size <= _FAST_MAX_BYTES:
         # plainer still (no lone CR, no long line, one JSON object on every line): every record
