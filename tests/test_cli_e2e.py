@@ -223,6 +223,27 @@ def test_alerts_command_lists_the_month_alerts(tmp_path):
     out = invoke("alerts", "--warehouse", str(wh), "--month", "2026-10", "--owner", "100001", "--csv")
     rows = list(csv.DictReader(out.splitlines()))
     assert [(r["kind"], r["request_id"]) for r in rows] == [("exhausted", "r0000999"), ("low", "r0000800")]
+    # the instants read as the exported alerts.csv writes them
+    with open(wh / "exports" / "2026-10" / "alerts.csv", encoding="utf-8") as fh:
+        exported = {r["request_id"]: r["triggered_at"] for r in csv.DictReader(fh)}
+    assert {r["request_id"]: r["triggered_at"] for r in rows} == exported
+    assert all(r["triggered_at"].endswith("Z") for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (datetime(2026, 10, 1, 16, 0, tzinfo=timezone.utc), "2026-10-01T16:00:00Z"),
+        (datetime(2026, 10, 2, 0, 0, 0, 5000, tzinfo=timezone(timedelta(hours=8))), "2026-10-01T16:00:00.005Z"),
+        (datetime(2026, 10, 1, 16, 0, 0, 123456), "2026-10-01T16:00:00.123456"),  # naive: no zone claimed
+        ("=1+1", "=1+1"),  # (made safe by spreadsheet_safe afterwards)
+        (None, None),
+    ],
+)
+def test_sql_prints_instants_as_the_exports_write_them(value, text):
+    from ocrbill.cli import _cell
+
+    assert _cell(value) == text
 
 
 def test_exports_do_not_depend_on_the_machines_time_zone(tmp_path):

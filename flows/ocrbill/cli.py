@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -138,12 +139,25 @@ def _print_query(warehouse: Path, query: str, params: list, as_csv: bool) -> Non
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[spreadsheet_safe(v) for v in row] for row in rows])
+        writer.writerows([[spreadsheet_safe(_cell(v)) for v in row] for row in rows])
         return
     table = Table(*columns)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if v is None else str(_cell(v)) for v in row))
     Console().print(table)
+
+
+def _cell(value: Any) -> Any:
+    """An instant as the CSV exports write it (ISO 8601, `Z` when it is UTC-aware, the fraction
+    of a second only when there is one); any other value as it is."""
+    if not isinstance(value, datetime):
+        return value
+    suffix = ""
+    if value.tzinfo is not None:
+        value, suffix = value.astimezone(timezone.utc).replace(tzinfo=None), "Z"
+    fraction = value.microsecond
+    spec = "seconds" if fraction == 0 else "milliseconds" if fraction % 1000 == 0 else "microseconds"
+    return value.isoformat(timespec=spec) + suffix
 
 
 @app.command()
