@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from common import OUT, Step, default_memory_limit, ensure_logs, fresh_dir, machine, run_child, table
+from common import OUT, Step, default_memory_limit, ensure_logs, fresh_dir, machine, run_child, table, warm_cache
 
 
 def main() -> None:
@@ -31,6 +31,7 @@ def main() -> None:
     assert events_path is not None
     n_events = sum(1 for _ in open(events_path, encoding="utf-8"))
     steps: list[Step] = [gen] if gen else []
+    warm_cache(path, events_path)
     bare_out = OUT / "bare.parquet"
     bare_out.unlink(missing_ok=True)
     bare = run_child("bare read_json → Parquet", "bare", a.calls, a.memory_limit, file=str(path), out=str(bare_out))

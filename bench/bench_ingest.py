@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from common import OUT, Step, default_memory_limit, ensure_logs, fresh_dir, machine, run_child, table
+from common import OUT, Step, default_memory_limit, ensure_logs, fresh_dir, machine, run_child, table, warm_cache
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     path, _, gen = ensure_logs(a.calls, a.accounts, a.month, a.seed, a.reuse)
+    warm_cache(path)
     steps: list[Step] = [gen] if gen else []
     bare_out = OUT / "bare.parquet"
     bare_out.unlink(missing_ok=True)
