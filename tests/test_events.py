@@ -179,6 +179,17 @@ ACCEPTED = [
         {"from_ts": T0_UTC, "to_ts": None},
         id="suspension_open_ended",
     ),
+    # numbers and booleans written as JSON strings, as money may be ("84.00")
+    pytest.param(purchase(size=" 1000 ", price="84"), {"size": 1000, "price": Decimal("84.00")}, id="size_string"),
+    pytest.param(
+        {"type": "qps_purchase", "order_id": "Q1", "owner_uin": "7", "action": "IDCardOCR", "qps": "80",
+         "start_date": "2026-10-01", "end_date": "2026-10-05", "period": "day", "purchased_at": T0},
+        {"qps": 80},
+        id="qps_string",
+    ),
+    pytest.param(
+        {"type": "postpaid", "owner_uin": "7", "enabled": "false", "at": T0}, {"enabled": False}, id="enabled_string"
+    ),
 ]
 
 
@@ -340,7 +351,11 @@ REJECTED = [
     pytest.param(purchase(price=84, voucher=85), "bad_value", id="voucher_above_price"),
     pytest.param(purchase(size=0), "bad_value", id="size_zero"),
     pytest.param(purchase(size=Decimal("1000.5")), "bad_value", id="size_fraction"),
-    pytest.param(purchase(size="1000"), "bad_value", id="size_string"),
+    pytest.param(purchase(size="10万"), "bad_value", id="size_not_digits"),
+    pytest.param(purchase(size="1e3"), "bad_value", id="size_exponent_string"),
+    pytest.param(purchase(size="-5"), "bad_value", id="size_negative_string"),
+    pytest.param(purchase(size="１０００"), "bad_value", id="size_fullwidth_digits"),
+    pytest.param({"type": "postpaid", "owner_uin": "1", "enabled": "True", "at": T0}, "bad_value", id="enabled_title_case"),
     pytest.param(purchase(pack_id=""), "bad_value", id="empty_pack_id"),
     pytest.param(purchase(owner_uin=1.5), "bad_value", id="uin_float"),
     pytest.param(purchase(expires_at=T0), "bad_value", id="expires_not_after_effective"),

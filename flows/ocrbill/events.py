@@ -185,7 +185,8 @@ _TS_RE = re.compile(
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_MONEY_STR_RE = re.compile(r"^\d+(\.\d+)?$")
+_MONEY_STR_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_DIGITS_RE = re.compile(r"^[0-9]+$")
 
 
 def _type_name(value: Any) -> str:
@@ -319,6 +320,8 @@ def _parse_int(value: Any, name: str, *, minimum: int, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
             value = int(value)  # 1000.0 → 1000
+        elif isinstance(value, str) and _DIGITS_RE.match(value.strip()):
+            value = int(value.strip())  # "1000", as money may be "84.00"
         else:
             raise EventError("bad_value", f"{name}: expected an integer, got {value!r}")
     if not minimum <= value <= maximum:
@@ -335,6 +338,8 @@ def _parse_qps(value: Any, name: str) -> int:
 
 
 def _parse_bool(value: Any, name: str) -> bool:
+    if value in ("true", "false"):  # the JSON literal written as a string
+        return value == "true"
     if not isinstance(value, bool):
         raise EventError("bad_value", f"{name}: expected true or false, got {value!r}")
     return value
