@@ -283,6 +283,8 @@ def test_R12_price_absent_stays_null(tmp_path):
         (1791179112345, datetime(2026, 10, 5, 5, 45, 12, 345000)),  # epoch milliseconds
         (946684800000, datetime(2000, 1, 1)),  # the first instant accepted
         (4102444799999, datetime(2099, 12, 31, 23, 59, 59, 999000)),  # the last
+        ("1791179112345", datetime(2026, 10, 5, 5, 45, 12, 345000)),  # epoch milliseconds as CSV logs write them
+        ("2027-10-01", datetime(2027, 9, 30, 16, 0)),  # a date alone: its 00:00 in Shanghai
     ],
 )
 def test_timestamps(value, utc):
@@ -291,7 +293,8 @@ def test_timestamps(value, utc):
 
 @pytest.mark.parametrize(
     "value",
-    ["yesterday", "2026-10-05", "2026-13-01T00:00:00Z", "2026-10-05T25:00:00Z", "1791179112345", 1.5e12, True, -1,
+    ["yesterday", "2026-10-5", "2026-10-05Z", "2026-13-01", "2026-13-01T00:00:00Z", "2026-10-05T25:00:00Z",
+     "1759643112", " 1.5e12", "-1", 1.5e12, True, -1,
      Decimal("1791179112345.5"), "2026-10-05T00:00:00+25:00", None,
      0, 1759643112, 946684799999, 4102444800000,  # epoch ms outside 2000..2099 (1759643112: seconds)
      "1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "2000-01-01T07:59:59+08:00"],

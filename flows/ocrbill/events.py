@@ -179,9 +179,10 @@ class EventsResult:
 # Field parsers: JSON value → normalised Python value, or EventError.
 # --------------------------------------------------------------------------------------------
 
+# a date alone is its 00:00 (in the billing time zone: it has no offset)
 _TS_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$"
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -211,6 +212,8 @@ def parse_timestamp(value: Any, name: str = "timestamp") -> datetime:
                 "bad_timestamp", f"{name}: epoch milliseconds {value} is outside 2000..2099 (seconds?)"
             )
         return datetime(1970, 1, 1) + timedelta(milliseconds=value)
+    if isinstance(value, str) and _DIGITS_RE.match(value.strip()):
+        return parse_timestamp(int(value.strip()), name)  # epoch milliseconds as a string, as in CSV logs
     if not isinstance(value, str):
         raise EventError(
             "bad_timestamp",
@@ -219,7 +222,7 @@ def parse_timestamp(value: Any, name: str = "timestamp") -> datetime:
     m = _TS_RE.match(value.strip())
     if not m:
         raise EventError("bad_timestamp", f"{name}: {value!r} is not an ISO-8601 time")
-    year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+    year, month, day, hour, minute = (int(m.group(i) or 0) for i in range(1, 6))
     second = int(m.group(6) or 0)
     micro = int((m.group(7) or "").ljust(6, "0")[:6] or 0)
     offset = m.group(8)
