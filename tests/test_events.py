@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from ocrbill import events as ev
 from ocrbill.catalog import attach_warehouse
-from ocrbill.events import EVENTS_COLUMNS, REJECTED_COLUMNS, EventError, load_events
+from ocrbill.event_fields import FIELDS, EventError, parse_money, parse_timestamp
+from ocrbill.events import EVENTS_COLUMNS, REJECTED_COLUMNS, load_events
 from ocrbill.warehouse import Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
@@ -203,7 +204,7 @@ def test_each_type_accepted_and_normalised(tmp_path, event, expected):
         assert row[column] == value, column
         assert type(row[column]) is type(value), column
     # columns a type does not have are NULL
-    own = {column for _, column, _, _ in ev.FIELDS[event["type"]]}
+    own = {column for _, column, _, _ in FIELDS[event["type"]]}
     own |= {"event_type", "event_key", "owner_uin", "source_file", "source_line", "batch_id"}
     assert all(row[c] is None for c in EVENTS_COLUMNS if c not in own), row
     assert row["source_line"] == 1
@@ -288,7 +289,7 @@ def test_R12_price_absent_stays_null(tmp_path):
     ],
 )
 def test_timestamps(value, utc):
-    assert ev.parse_timestamp(value) == utc
+    assert parse_timestamp(value) == utc
 
 
 @pytest.mark.parametrize(
@@ -301,7 +302,7 @@ def test_timestamps(value, utc):
 )
 def test_bad_timestamps(value):
     with pytest.raises(EventError) as err:
-        ev.parse_timestamp(value)
+        parse_timestamp(value)
     assert err.value.reason == "bad_timestamp"
 
 
@@ -717,14 +718,14 @@ def test_empty_views_are_typed(tmp_path):
 def test_money_parsed_exactly(cents):
     text = f"{cents // 100}.{cents % 100:02d}"
     obj = json.loads(f'{{"v": {text}}}', parse_float=Decimal)
-    assert ev._parse_money(obj["v"], "v") == Decimal(cents).scaleb(-2)
-    assert ev._parse_money(text, "v") == Decimal(cents).scaleb(-2)
+    assert parse_money(obj["v"], "v") == Decimal(cents).scaleb(-2)
+    assert parse_money(text, "v") == Decimal(cents).scaleb(-2)
 
 
 @given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=1, max_value=9))
 def test_money_with_a_third_decimal_is_rejected(cents, third):
     with pytest.raises(EventError) as err:
-        ev._parse_money(Decimal(f"{cents // 100}.{cents % 100:02d}{third}"), "price")
+        parse_money(Decimal(f"{cents // 100}.{cents % 100:02d}{third}"), "price")
     assert err.value.reason == "bad_value"
 
 

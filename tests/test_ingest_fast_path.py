@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from ocrbill import ingest as ingest_mod
-from ocrbill.ingest import IngestError, ingest_paths
+from ocrbill import ingest_files
+from ocrbill.ingest import ingest_paths
 
 from test_ingest_stream import REF, rec, rows
 
@@ -38,10 +39,10 @@ def run_path(tmp: Path, name: str, src: Path, path: str) -> tuple:
         if path == "slow":
 
             def refuse(*args, **kwargs):
-                raise ingest_mod._NotPlain("test: read_csv path")
+                raise ingest_mod.NotPlain("test: read_csv path")
                 yield  # pragma: no cover
 
-            m.setattr(ingest_mod, "_line_batches", refuse)
+            m.setattr(ingest_mod, "line_batches", refuse)
         wh = tmp / name
         try:
             result = ingest_paths(wh, [src], reference_dir=REF)
@@ -293,9 +294,9 @@ def jsonl_file(draw, known: bool = True) -> bytes:
 def check_fast_vs_split(data: bytes, block: int) -> None:
     """fast vs split only: the read_csv path numbers an empty CR LF line after an LF line, and
     reads two byte-order marks, otherwise (docs/decisions.md); the hand cases compare all three.
-    Small line blocks make pass 2's `_line_batches(only=...)` cut lines across blocks."""
+    Small line blocks make pass 2's `line_batches(only=...)` cut lines across blocks."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(ingest_mod, "_LINE_BLOCK", block)
+        m.setattr(ingest_files, "LINE_BLOCK", block)
         out, used = all_paths(data, paths=("fast", "split"))
     event(f"fast path used: {used}")
     assert out["fast"] == out["split"], f"fast vs split differ on {data!r}"

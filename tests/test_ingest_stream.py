@@ -1,4 +1,4 @@
-"""The plain-JSONL line splitter (ingest._line_batches, read in parallel) and the JSON reader's
+"""The plain-JSONL line splitter (ingest_files.line_batches, read in parallel) and the JSON reader's
 pass 1 (ingest._stage_fast, ingest._fast_path_stands) against the read_csv WITH ORDINALITY path they replace:
 same counts, same rows, same line numbers, same file order, on files with every kind of line
 ending, blank line, byte-order mark and bad byte, in small blocks (lines across block
@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pytest
 from ocrbill import ingest as ingest_mod
+from ocrbill import ingest_files
 from ocrbill.ingest import ingest_paths
 from ocrbill.warehouse import Warehouse
 
@@ -48,10 +49,10 @@ def run(tmp_path: Path, name: str, src: Path, *, stream: bool, monkeypatch, json
         if not stream:
 
             def refuse(*args, **kwargs):
-                raise ingest_mod._NotPlain("test: read_csv path")
+                raise ingest_mod.NotPlain("test: read_csv path")
                 yield  # pragma: no cover
 
-            m.setattr(ingest_mod, "_line_batches", refuse)
+            m.setattr(ingest_mod, "line_batches", refuse)
         wh = tmp_path / name
         result = ingest_paths(wh, [src], reference_dir=REF)
     counts = (
@@ -119,9 +120,9 @@ FILES = {
 def test_stream_path_equals_read_csv_path(tmp_path, monkeypatch, name, block):
     src = tmp_path / f"{name}.jsonl"
     src.write_bytes(FILES[name])
-    monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", block)
+    monkeypatch.setattr(ingest_files, "LINE_BLOCK", block)
     # pass 2 seeks to the line starts that the scan found in each of its blocks
-    monkeypatch.setattr(ingest_mod, "_SCAN_BLOCK", max(block // 2, 5))
+    monkeypatch.setattr(ingest_files, "SCAN_BLOCK", max(block // 2, 5))
     fast = run(tmp_path, "fast", src, stream=True, monkeypatch=monkeypatch)
     split = run(tmp_path, "split", src, stream=True, monkeypatch=monkeypatch, json_pass1=False)
     slow = run(tmp_path, "slow", src, stream=False, monkeypatch=monkeypatch)
@@ -156,16 +157,16 @@ def test_stream_path_is_used_and_numbers_every_line(tmp_path, monkeypatch):
     lines = [rec(i, "2026-09" if i % 2 else "2026-10") for i in range(1, 501)]
     src = tmp_path / "plain.jsonl"
     src.write_bytes(b"\r\n".join(lines) + b"\r\n")
-    monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", 1000)
+    monkeypatch.setattr(ingest_files, "LINE_BLOCK", 1000)
     monkeypatch.setattr(ingest_mod, "_fast_path_stands", lambda con, path, scan, rows: False)
     used = []
-    real = ingest_mod._line_batches
+    real = ingest_mod.line_batches
 
     def spy(*args, **kwargs):
         used.append(args[0])
         yield from real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_mod, "_line_batches", spy)
+    monkeypatch.setattr(ingest_mod, "line_batches", spy)
     wh = tmp_path / "wh"
     result = ingest_paths(wh, [src], reference_dir=REF)
     assert used and (result.read, result.accepted) == (500, 500)
@@ -205,7 +206,7 @@ def test_stream_path_parts_are_byte_identical_across_runs(tmp_path, monkeypatch)
     lines[2000] = rec(5000, action="Nope")
     src = tmp_path / "mixed.jsonl"
     src.write_bytes(b"\n".join(lines) + b"\n")
-    monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", 4096)
+    monkeypatch.setattr(ingest_files, "LINE_BLOCK", 4096)
     digests = []
     for name in ("a", "b"):
         wh = tmp_path / name
@@ -278,8 +279,8 @@ def test_kept_lines_read_by_seeking_equal_a_full_read(tmp_path, monkeypatch, sca
         lines.append(b"last")
     src = tmp_path / "lines.jsonl"
     src.write_bytes(body)
-    monkeypatch.setattr(ingest_mod, "_SCAN_BLOCK", scan_block)
-    monkeypatch.setattr(ingest_mod, "_LINE_BLOCK", 64)
+    monkeypatch.setattr(ingest_files, "SCAN_BLOCK", scan_block)
+    monkeypatch.setattr(ingest_files, "LINE_BLOCK", 64)
     scan = ingest_mod.scan_file(src)
     assert scan.lines == len(lines)
     for offset, row in scan.line_starts.tolist():
@@ -287,7 +288,7 @@ def test_kept_lines_read_by_seeking_equal_a_full_read(tmp_path, monkeypatch, sca
     only = np.array(sorted(rnd.sample(range(1, len(lines) + 1), 25)), dtype=np.int64)
 
     def read(starts):
-        batches = list(ingest_mod._line_batches(src, only=only, starts=starts))
+        batches = list(ingest_mod.line_batches(src, only=only, starts=starts))
         return [(r, bytes(v)) for b in batches for r, v in zip(b["source_row"].to_pylist(), b["line"].to_pylist())]
 
     got = read(scan.line_starts)

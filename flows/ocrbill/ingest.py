@@ -34,12 +34,9 @@ Choices the spec leaves open (documented here and in the SQL):
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import os
 import re
 import shutil
-import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -51,26 +48,27 @@ import numpy as np
 import pyarrow as pa
 
 from .db import connect
+from .ingest_files import (
+    LINE_SCHEMA,
+    FileScan,
+    IngestError,
+    NotPlain,
+    collect_files,
+    file_format,
+    is_gz,
+    lf_copy,
+    line_batches,
+    scan_file,
+)
 from .paths import REFERENCE_DIR, sql_text
 from .reference import load_reference
 from .warehouse import Warehouse
-
-FORMATS = {
-    ".jsonl": "jsonl",
-    ".jsonl.gz": "jsonl",
-    ".csv": "csv",
-    ".csv.gz": "csv",
-}
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 # every Parquet file ingestion writes: format version 2 encodings and light zstd write faster
 # than the defaults (v1, snappy) and make files about half the size; same bytes for same rows
 _PARQUET = "FORMAT parquet, PARQUET_VERSION V2, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 _COUNT_KEYS = ("read", "accepted", "duplicates", "conflicts", "quarantined")
-
-
-class IngestError(RuntimeError):
-    """An ingest run that cannot go ahead (e.g. an input path that does not exist)."""
 
 
 @dataclass
@@ -104,274 +102,15 @@ class IngestResult:
             setattr(self, attr, dict(sorted(merged.items())))
 
 
-def file_format(path: Path) -> str | None:
-    """'jsonl', 'csv', or None for a file ingestion does not read."""
-    name = path.name.lower()
-    for suffix, fmt in FORMATS.items():
-        if name.endswith(suffix):
-            return fmt
-    return None
-
-
-def _is_gz(path: Path) -> bool:
-    """Whether `path` is a gzipped log (`.jsonl.gz`, `.csv.gz`)."""
-    return path.name.lower().endswith(".gz")
-
-
-def collect_files(paths: list[Path]) -> list[Path]:
-    """The files named by `paths`, directories expanded recursively and sorted by path."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise IngestError(f"input path does not exist: {path}")
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file()))
-        else:
-            files.append(path)
-    return files
-
-
-_SCAN_BLOCK = 1 << 20  # bytes hashed and counted at a time by scan_file
-
-
-@dataclass(frozen=True)
-class FileScan:
-    """What one read of a file tells: sha256 and size of its bytes as stored, and its lines as
-    read (decompressed for .gz)."""
-
-    sha256: str
-    size: int
-    lines: int  # LF count, plus a last line without one
-    lone_cr: bool  # a CR not followed by LF: readers disagree on whether it ends a line
-    # lines ending in CR LF and others in LF alone: DuckDB's CSV reader takes the first line's
-    # ending for the file's, and after an LF first line it ends a line at every CR too
-    mixed_ends: bool
-    long_line: bool  # a line of _LINE_MAX bytes or more (the splitter leaves those to read_csv)
-    # a vertical tab or form feed: DuckDB's JSON reader trims them around an object as if they
-    # were JSON whitespace, which they are not (and they cannot be inside a valid JSON line)
-    odd_space: bool
-    # (byte offset, line number) of a line start in each _SCAN_BLOCK of a plain file: pass 2
-    # seeks to the lines it wants instead of reading the whole file (_line_batches `starts`)
-    line_starts: np.ndarray = field(compare=False, repr=False)
-
-
-class _LineStats:
-    """Line ends, odd bytes and line starts of a stream of bytes fed block by block."""
-
-    def __init__(self) -> None:
-        self.offset = self.lf = self.cr = self.crlf = 0
-        self.odd_space = False
-        self.last = b""
-        self.run = self.longest = 0  # bytes of the line in progress; the longest line crossing a block edge
-        self.starts: list[tuple[int, int]] = []
-
-    def feed(self, chunk: bytes) -> None:
-        first = chunk.find(b"\n")
-        if first >= 0:  # after lf + 1 line feeds, line lf + 2 starts
-            self.starts.append((self.offset + first + 1, self.lf + 2))
-        self.offset += len(chunk)
-        self.lf += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))  # 3x bytes.count
-        self.odd_space = self.odd_space or b"\x0b" in chunk or b"\x0c" in chunk
-        if b"\r" in chunk:
-            self.cr += chunk.count(b"\r")
-            self.crlf += chunk.count(b"\r\n")
-        if self.last == b"\r" and chunk[:1] == b"\n":  # a CR LF across two blocks
-            self.crlf += 1
-        self.last = chunk[-1:]
-        if first < 0:
-            self.run += len(chunk)
-        else:  # a line inside one block is shorter than the block, far below _LINE_MAX
-            self.longest = max(self.longest, self.run + first)
-            self.run = len(chunk) - 1 - chunk.rfind(b"\n")
-
-
-class _Hashing:
-    """A binary file (read only) that hashes and counts the bytes read through it."""
-
-    mode = "rb"
-
-    def __init__(self, raw: Any) -> None:
-        self.raw, self.digest, self.size = raw, hashlib.sha256(), 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.raw.read(size)
-        self.digest.update(chunk)
-        self.size += len(chunk)
-        return chunk
-
-
-def scan_file(path: Path) -> FileScan:
-    """Hash and size of the file as stored, and its line ends as read, in one read (vectorised
-    counts per block). Raises IngestError for a .gz file that cannot be decompressed."""
-    gz = _is_gz(path)
-    stats = _LineStats()
-    with open(path, "rb") as raw:
-        hashing = _Hashing(raw)
-        try:
-            text = gzip.GzipFile(fileobj=hashing, mode="rb") if gz else hashing
-            while chunk := text.read(_SCAN_BLOCK):
-                stats.feed(chunk)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise IngestError(f"{path.resolve()}: cannot read: {exc}") from exc
-        while hashing.read(_SCAN_BLOCK):  # bytes after the last gzip member are hashed too
-            pass
-    lf = stats.lf
-    return FileScan(
-        hashing.digest.hexdigest(),
-        hashing.size,
-        lf + (1 if stats.offset and stats.last != b"\n" else 0),
-        stats.cr != stats.crlf,
-        0 < stats.crlf < lf,
-        max(stats.longest, stats.run) >= _LINE_MAX,
-        stats.odd_space,
-        # offsets into the decompressed text of a .gz file are no use for seeking in it
-        np.array([] if gz else stats.starts, dtype=np.int64).reshape(-1, 2),
-    )
-
-
-def _lf_copy(path: Path, target: Path) -> None:
-    """Write the lines of `path` (decompressed for .gz) to `target` with every CR LF ending made
-    an LF: the same lines, which DuckDB's CSV reader numbers right even when the ends were mixed."""
-    with (gzip.open(path, "rb") if _is_gz(path) else open(path, "rb")) as src:
-        with open(target, "wb") as dst:
-            carry = b""  # a CR at the end of a block may be the first half of a CR LF
-            while block := src.read(_LINE_BLOCK):
-                block = carry + block
-                carry = block[-1:] if block.endswith(b"\r") else b""
-                dst.write(block[: len(block) - len(carry)].replace(b"\r\n", b"\n"))
-            dst.write(carry)
-
-
 def batch_id_for(sha256: str) -> str:
     """The batch of a source file: named by its content, so re-runs write the same names."""
     return f"ingest-{sha256[:32]}"
 
 
-_LINE_SCHEMA = pa.schema([("source_row", pa.int64()), ("line", pa.large_binary())])
-_LINE_BLOCK = 1 << 21  # bytes read at a time by the line splitter (bigger blocks: more memory
-# in the ordered COPY of pass 3, no faster)
-_LINE_MAX = 4_000_000  # longer lines take the read_csv path (its max_line_size is 4 MiB)
 # Bigger files skip the one-parse path (_stage_fast): its table holds every record, ~1.7x the
 # file's bytes, in memory up to memory_limit and in the temp folder beyond it; the three
 # streaming passes need neither, whatever the file's size.
 _FAST_MAX_BYTES = 4 << 30
-
-
-class _NotPlain(Exception):
-    """The file has bytes the line splitter leaves to the read_csv path."""
-
-
-def _line_batches(
-    path: Path,
-    skip: np.ndarray | None = None,
-    only: np.ndarray | None = None,
-    starts: np.ndarray | None = None,
-):
-    """The lines of `path` as Arrow batches (source_row from 1, line bytes without their LF or
-    CR LF), memory bounded by the block size. Raises _NotPlain for a lone CR (the CSV reader ends
-    a line there too), a NUL or 0x01 byte, or an over-long line. `skip`: sorted source_rows left
-    out of the batches; `only`: the sorted source_rows kept (None: all), read from the known line
-    start before each (`starts`: FileScan.line_starts) rather than from the top."""
-    row = 1
-    buf = bytearray(_LINE_BLOCK)
-    filled = 0  # bytes of an unfinished line at the start of buf
-    with open(path, "rb") as fh:
-        while True:
-            if only is not None:
-                wanted = int(np.searchsorted(only, row))
-                if wanted == len(only):
-                    return
-                if starts is not None and len(starts):
-                    k = int(np.searchsorted(starts[:, 1], only[wanted], side="right")) - 1
-                    if k >= 0 and starts[k, 1] > row:  # skip to the line start: the line in buf is not kept
-                        fh.seek(int(starts[k, 0]))
-                        row, filled = int(starts[k, 1]), 0
-            if filled == len(buf):  # a line longer than the block: a bigger block
-                if filled > _LINE_MAX:
-                    raise _NotPlain("long line")
-                bigger = bytearray(2 * len(buf))
-                bigger[:filled] = buf
-                buf = bigger
-            got = fh.readinto(memoryview(buf)[filled:])
-            size = filled + got
-            if not got:
-                if size:  # a last line without terminator
-                    data = bytes(buf[:size])
-                    if b"\r" in data or b"\x00" in data or b"\x01" in data or size > _LINE_MAX:
-                        raise _NotPlain("last line")
-                    if (skip is not None and row in skip) or (only is not None and row not in only):
-                        return
-                    yield pa.record_batch(
-                        [pa.array([row], pa.int64()), pa.array([data], pa.large_binary())],
-                        schema=_LINE_SCHEMA,
-                    )
-                return
-            arr = np.frombuffer(buf, np.uint8, count=size)
-            last = buf.rfind(b"\n", 0, size)
-            if last < 0:
-                filled = size
-                continue
-            end = last + 1
-            if only is not None:  # the kept lines only (the file passed the checks in pass 1)
-                newlines = arr[:end] == 10
-                count = int(np.count_nonzero(newlines))
-                lo = int(np.searchsorted(only, row))
-                hi = int(np.searchsorted(only, row + count))
-                if hi > lo:  # the positions only for a block with a kept line: most have none
-                    nl = np.flatnonzero(newlines)
-                    picked = []
-                    for number in only[lo:hi].tolist():
-                        k = number - row
-                        first = int(nl[k - 1]) + 1 if k else 0
-                        stop = int(nl[k])
-                        if stop > first and buf[stop - 1] == 13:
-                            stop -= 1
-                        picked.append(bytes(buf[first:stop]))
-                    yield pa.record_batch(
-                        [pa.array(only[lo:hi], pa.int64()), pa.array(picked, pa.large_binary())],
-                        schema=_LINE_SCHEMA,
-                    )
-                row += count
-                filled = size - end
-                buf[:filled] = buf[end:size]
-                continue
-            nl = np.flatnonzero(arr[:end] == 10)
-            if buf.find(b"\x00", 0, end) >= 0 or buf.find(b"\x01", 0, end) >= 0:
-                raise _NotPlain("control byte")
-            starts = np.empty(len(nl), np.int64)
-            starts[0] = 0
-            starts[1:] = nl[:-1] + 1
-            ends = nl.astype(np.int64)
-            crlf = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == 13)
-            n_cr = int(np.count_nonzero(arr[:end] == 13)) if buf.find(b"\r", 0, end) >= 0 else 0
-            if int(np.count_nonzero(crlf)) != n_cr:
-                raise _NotPlain("lone CR")
-            ends -= crlf
-            lengths = ends - starts
-            if int(lengths.max()) > _LINE_MAX:
-                raise _NotPlain("long line")
-            # every CR is the first byte of a CR LF (checked above): cut the terminators out
-            body = bytes(buf[:end])
-            if n_cr:
-                body = body.replace(b"\r\n", b"")
-            body = body.replace(b"\n", b"")
-            if len(body) != int(lengths.sum()):
-                raise _NotPlain("line lengths")  # cannot happen: every CR was checked
-            offsets = np.empty(len(nl) + 1, np.int64)
-            offsets[0] = 0
-            np.cumsum(lengths, out=offsets[1:])
-            lines = pa.Array.from_buffers(
-                pa.large_binary(), len(nl), [None, pa.py_buffer(offsets), pa.py_buffer(body)]
-            )
-            numbers = np.arange(row, row + len(nl), dtype=np.int64)
-            row += len(nl)
-            filled = size - end
-            buf[:filled] = buf[end:size]
-            batch = pa.record_batch([pa.array(numbers), lines], schema=_LINE_SCHEMA)
-            if skip is not None and len(skip):
-                batch = batch.filter(pa.array(~np.isin(numbers, skip, assume_unique=True)))
-            yield batch
 
 
 def _use_stream(
@@ -383,7 +122,7 @@ def _use_stream(
 ) -> None:
     """(Re)register `ingest_line_stream` (read by ingest_raw_lines_stream.sql) over `path`: an
     Arrow stream is read once, so before every query that reads the file."""
-    reader = pa.RecordBatchReader.from_batches(_LINE_SCHEMA, _line_batches(path, skip, only, starts))
+    reader = pa.RecordBatchReader.from_batches(LINE_SCHEMA, line_batches(path, skip, only, starts))
     con.register("ingest_line_stream", reader)
 
 
@@ -627,7 +366,7 @@ def _fast_path_stands(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan
     try:
         _find_duplicates(con, "jsonl", path, scan.line_starts)
         agree = _merge_pass2_into_fast(con)
-    except (duckdb.Error, _NotPlain, pa.ArrowException):  # a line the splitter refuses
+    except (duckdb.Error, NotPlain, pa.ArrowException):  # a line the splitter refuses
         agree = False
     if not agree:
         con.execute("DROP TABLE ingest_fast")
@@ -897,7 +636,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     request_ids only, to find the few lines that may be duplicates; (2) those lines, validated,
     to find the duplicates; (3) every line, validated and written straight to Parquet in file
     order. A plain JSON Lines file (not compressed, UTF-8, no lone CR, NUL or 0x01 byte, no line
-    over ~4 MB) is split into numbered lines by Python (`_line_batches`) and read by DuckDB on
+    over ~4 MB) is split into numbered lines by Python (`line_batches`) and read by DuckDB on
     every core; other files through read_csv WITH ORDINALITY (one core). A file with lines the
     reader cannot decode (invalid UTF-8, over-long lines) takes the whole-file path instead
     (`_stage`), which renumbers the lines after them."""
@@ -917,7 +656,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     _committed_view(con, wh)
     # plain JSON Lines: lines split and numbered in Python, read by DuckDB on every core; else
     # (compressed, CSV, or bytes the splitter leaves to it) lines from read_csv WITH ORDINALITY
-    stream = path if fmt == "jsonl" and not _is_gz(path) else None
+    stream = path if fmt == "jsonl" and not is_gz(path) else None
     staged = None
     if stream is not None and path.stat().st_size <= _FAST_MAX_BYTES:
         # plainer still (no lone CR, no long line, one JSON object on every line): every record
@@ -935,7 +674,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     earlier = wh.committed_sources().get(sha256)
     source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
     fast = _fast_path_stands(con, path, scan, staged)
-    lf_copy = wh.root / "_staging" / f"_lines-{batch_id}"  # under _staging: recover() removes it
+    lf_path = wh.root / "_staging" / f"_lines-{batch_id}"  # under _staging: recover() removes it
     try:
         try:
             if fast:
@@ -943,13 +682,13 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
             elif stream is not None:
                 try:
                     streaming = _find_candidates(con, fmt, stream)
-                except (duckdb.Error, _NotPlain, pa.ArrowException):
+                except (duckdb.Error, NotPlain, pa.ArrowException):
                     stream = None
             if stream is None:
                 if scan.mixed_ends:  # the CSV reader reads the same lines, LF-ended, from a copy
-                    lf_copy.parent.mkdir(parents=True, exist_ok=True)
-                    _lf_copy(path, lf_copy)
-                    con.execute("SET VARIABLE ingest_path = ?", [str(lf_copy)])
+                    lf_path.parent.mkdir(parents=True, exist_ok=True)
+                    lf_copy(path, lf_path)
+                    con.execute("SET VARIABLE ingest_path = ?", [str(lf_path)])
                 streaming = _find_candidates(con, fmt)
             if not streaming:
                 _stage(con, fmt)
@@ -962,7 +701,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
             if source is not None:
                 _write_batch(con, wh, batch_id, source, counts)
     finally:
-        lf_copy.unlink(missing_ok=True)
+        lf_path.unlink(missing_ok=True)
     skipped = None
     if earlier is not None:
         skipped = f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written"
