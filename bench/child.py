@@ -114,7 +114,7 @@ def bill(warehouse: str, month: str) -> dict[str, Any]:
 
 
 def generate(file: str, events_file: str | None, calls: int, accounts: int, pack_accounts: int, month: str, seed: int) -> dict[str, Any]:
-    from ocrbill.samples import write_bench_events, write_bench_logs
+    from ocrbill.bench_samples import write_bench_events, write_bench_logs
 
     t0 = time.perf_counter()
     write_bench_logs(Path(file), calls=calls, accounts=accounts, month=month, seed=seed)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ocrbill import samples
+from ocrbill import bench_samples, samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "reference" / "sources"
@@ -203,8 +203,8 @@ def test_bad_arguments(tmp_path: Path) -> None:
 
 
 def test_bench_logs_deterministic_valid_json(tmp_path: Path) -> None:
-    a = samples.write_bench_logs(tmp_path / "a.jsonl", calls=20_000, accounts=500)
-    b = samples.write_bench_logs(tmp_path / "b.jsonl", calls=20_000, accounts=500)
+    a = bench_samples.write_bench_logs(tmp_path / "a.jsonl", calls=20_000, accounts=500)
+    b = bench_samples.write_bench_logs(tmp_path / "b.jsonl", calls=20_000, accounts=500)
     assert a.read_bytes() == b.read_bytes()
     records = [json.loads(x) for x in a.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 20_000
@@ -214,7 +214,7 @@ def test_bench_logs_deterministic_valid_json(tmp_path: Path) -> None:
     assert any("tickets" in r for r in records) and any("images_total" in r for r in records)
     ms = [r["timestamp"] for r in records if isinstance(r["timestamp"], int)]
     assert ms == sorted(ms)  # time-ordered
-    ev = samples.write_bench_events(tmp_path / "e.jsonl", accounts=500, pack_accounts=50)
+    ev = bench_samples.write_bench_events(tmp_path / "e.jsonl", accounts=500, pack_accounts=50)
     events = [json.loads(x) for x in ev.read_text(encoding="utf-8").splitlines()]
     owners = {r["owner_uin"] for r in records}
     packs = {e["owner_uin"] for e in events if e["type"] == "pack_purchase"}
