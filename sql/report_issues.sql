@@ -1,8 +1,8 @@
 -- report_issues: what the month's run report must list besides the totals (spec §3 run report).
--- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes and
--- calls of actions without a billing item in the month, denied refunds (R20), rejected QPS
--- orders (R21), calls not billed during a suspension (R24 anomalies), overlapping contract
--- prices (R10), and flagged bill lines (R10, R11, R25).
+-- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes,
+-- calls of actions without a billing item and calls no reference version covers in the month,
+-- denied refunds (R20), rejected QPS orders (R21), calls not billed during a suspension (R24
+-- anomalies), overlapping contract prices (R10), and flagged bill lines (R10, R11, R25).
 with
 
 params as (select * from stg_run_params),
@@ -61,6 +61,33 @@ unbillable_actions as (
         and interfaces.valid_from <= month_calls.local_date
         and month_calls.local_date < coalesce(interfaces.valid_to, date 'infinity')
     where interfaces.billing_rule = 'none'
+    group by all
+),
+
+-- calls that no reference version covers on their date (ingest quarantines them, so only a
+-- reference edited after ingest, against reference/README.md's add-only rule, leaves such a
+-- call): int_call_units finds no billing item for them, so they are listed, never dropped
+unrated_calls as (
+    select 'unrated_call' as kind, month_calls.action as key, count(*) as records,
+           'no version of reference/interfaces.csv in force on the call''s date: not billed' as detail
+    from month_calls
+    anti join (
+        select action, min(valid_from) as first_valid_from from ref_interfaces group by all
+    ) as interfaces
+        on month_calls.action = interfaces.action and interfaces.first_valid_from <= month_calls.local_date
+    group by all
+    union all
+    select 'unrated_call' as kind, 'ticket Type ' || tickets.type_code as key, count(*) as records,
+           'no version of reference/ticket_types.csv in force on the call''s date: not billed' as detail
+    from (
+        select unnest(tickets) as type_code, local_date
+        from month_calls
+        where tickets is not null and error_code is null
+    ) as tickets
+    anti join (
+        select type_code, min(valid_from) as first_valid_from from ref_ticket_types group by all
+    ) as types
+        on tickets.type_code = types.type_code and types.first_valid_from <= tickets.local_date
     group by all
 ),
 
@@ -132,6 +159,7 @@ final as (
     union all select * from contract_overlaps
     union all select * from unknown_error_codes
     union all select * from unbillable_actions
+    union all select * from unrated_calls
     union all select * from flagged_lines
 )
 

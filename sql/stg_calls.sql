@@ -70,12 +70,20 @@ checked as (
         case when images_recognized_ok then images_recognized_text::INTEGER end as images_recognized,
         case when tickets_ok then tickets_text::INTEGER[] end as tickets,
         getvariable('ingest_action_per_ticket')[action] as action_per_ticket,
-        action_per_ticket is not null as action_known,
+        -- a key is known from its first version on (ingest_dims.sql); the CASE looks that up
+        -- only for calls before `ingest_keys_from`
+        ts_utc >= getvariable('ingest_keys_from') as keys_in_force,
+        case
+            when keys_in_force then action_per_ticket is not null
+            else coalesce(getvariable('ingest_action_since')[action] <= ts_utc, false)
+        end as action_known,
         coalesce(action_per_ticket, false) as per_ticket,
-        getvariable('ingest_region_site')[region] as site,  -- R3
+        case
+            when keys_in_force then getvariable('ingest_region_site')[region]  -- R3
+            when getvariable('ingest_region_since')[region] <= ts_utc then getvariable('ingest_region_site')[region]
+        end as site,
         -- a MAP lookup: a list_contains on a constant list is planned as a join (no file order)
-        coalesce(getvariable('ingest_error_code_set')[error_code], false) as error_code_listed,
-        getvariable('ingest_ticket_types') as known_types
+        coalesce(getvariable('ingest_error_code_set')[error_code], false) as error_code_listed
     from typed
 ),
 
@@ -102,7 +110,8 @@ validated as (
             when not action_known then 'unknown_action'
             when site is null then 'unknown_region'
             when len(tickets) > 0 and not per_ticket then 'bad_value'
-            when len(tickets) > 0 and not list_has_all(known_types, tickets)
+            when len(tickets) > 0 and not list_bool_and(list_transform(tickets,
+                    lambda t: coalesce(getvariable('ingest_ticket_since')[t] <= ts_utc, false)))
                 then 'unknown_ticket_type'
         end as reason
     from checked
@@ -135,13 +144,20 @@ explained as (
                 then 'images_total and images_recognized must be given together'
             when images_recognized > images_total
                 then printf('images_recognized %d exceeds images_total %d', images_recognized, images_total)
-            when not action_known then 'action ' || action || ' is not in reference/interfaces.csv'
-            when site is null then 'region ' || region || ' is not in reference/regions.csv'
+            when action_per_ticket is null then 'action ' || action || ' is not in reference/interfaces.csv'
+            when not action_known then 'action ' || action || ' is in reference/interfaces.csv only from '
+                || cast(getvariable('ingest_action_since')[action] + INTERVAL 8 HOUR as date)
+            when getvariable('ingest_region_site')[region] is null
+                then 'region ' || region || ' is not in reference/regions.csv'
+            when site is null then 'region ' || region || ' is in reference/regions.csv only from '
+                || cast(getvariable('ingest_region_since')[region] + INTERVAL 8 HOUR as date)
             when len(tickets) > 0 and not per_ticket
                 then 'tickets given for ' || action || ', which is not billed per ticket'
-            when len(tickets) > 0 and not list_has_all(known_types, tickets)
-                then 'ticket Type not in reference/ticket_types.csv: '
-                    || list_filter(tickets, lambda t: not list_contains(known_types, t))::VARCHAR
+            when len(tickets) > 0
+                then 'ticket Type not in reference/ticket_types.csv on '
+                    || cast(ts_utc + INTERVAL 8 HOUR as date) || ': '
+                    || list_filter(tickets,
+                        lambda t: not coalesce(getvariable('ingest_ticket_since')[t] <= ts_utc, false))::VARCHAR
         end end as detail
     from validated
 ),

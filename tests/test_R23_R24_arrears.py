@@ -44,6 +44,8 @@ def november_calls(con, times):
         ([("top_up", -5, "10"), ("settlement", 0, "-10")], []),
         # never restored: open suspension
         ([("settlement", 0, "-1")], [(24, None)]),
+        # an approved refund inside the 24 h brings it to ≥ 0 but is no top-up: the top-up ends it
+        ([("settlement", 0, "-10"), ("pack_refund", 12, "84"), ("top_up", 48, "0.01")], [(24, 48)]),
     ],
 )
 def test_R23_suspension_intervals_from_the_ledger(ledger, expected):

@@ -169,6 +169,40 @@ def test_unknown_error_codes_are_accepted_and_reported(tmp_path):
     assert result.unknown_error_codes == {"Weird.Code": 2}
 
 
+# A key is known from its first valid_from on, on the call's Asia/Shanghai date (R1): the
+# rating would find no version in force for an earlier call. Added rows start on 2026-11-01.
+LATER_REFERENCE_ROWS = {
+    "interfaces.csv": "新接口,LaterOCR,per_call,身份证识别,A,2026-11-01\n",
+    "regions.csv": "ap-later,新地域,domestic,2026-11-01\n",
+    "ticket_types.csv": "99,新票,small,通用票据识别（小票）,2026-11-01\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason", "detail"),
+    [
+        ({"action": "LaterOCR"}, "unknown_action", "action LaterOCR is in reference/interfaces.csv only from 2026-11-01"),
+        ({"region": "ap-later"}, "unknown_region", "region ap-later is in reference/regions.csv only from 2026-11-01"),
+        ({"action": "MixedInvoiceOCR", "tickets": [2, 99]}, "unknown_ticket_type",
+         "ticket Type not in reference/ticket_types.csv on 2026-10-31: [99]"),
+    ],
+)
+def test_R4_R5_a_call_before_its_keys_first_version_is_quarantined(tmp_path, change, reason, detail):
+    ref = tmp_path / "reference"
+    shutil.copytree(REF, ref)
+    for name, row in LATER_REFERENCE_ROWS.items():
+        with open(ref / name, "a", encoding="utf-8") as fh:
+            fh.write(row)
+    before = {**GOOD, **change, "request_id": "before", "timestamp": "2026-10-31T23:59:59+08:00"}
+    on_the_day = {**GOOD, **change, "request_id": "on", "timestamp": "2026-10-31T16:00:00Z"}  # 11-01 00:00 Shanghai
+    src = write_jsonl(tmp_path / "in.jsonl", [before, on_the_day])
+    result = ingest_paths(tmp_path / "wh", [src], reference_dir=ref)
+    assert (result.accepted, result.quarantined_by_reason) == (1, {reason: 1})
+    (bad,) = table(tmp_path / "wh", "quarantine")
+    assert (bad["source_line"], bad["detail"]) == (1, detail)
+    assert [call["request_id"] for call in table(tmp_path / "wh", "calls")] == ["on"]
+
+
 # --- timestamps (R1) -----------------------------------------------------------------------
 
 TIMESTAMP_CASES = [

@@ -95,6 +95,27 @@ def test_seed_mixed_invoice_example_2_ten_calls_seven_large_nine_small_R4a():
     assert (small["calls"], small["billable_units"]) == (9, 9)
 
 
+def test_R4_R5_calls_no_reference_version_covers_are_reported_not_dropped():
+    # ingest quarantines such calls; a reference edited after ingest (a first valid_from moved
+    # later) must still not make a call vanish from the bill unreported
+    con = new_con()
+    con.execute("INSERT INTO ref_interfaces SELECT * REPLACE ('LaterOCR' AS action, DATE '2026-11-01' AS valid_from)"
+                " FROM ref_interfaces WHERE action = 'IDCardOCR' LIMIT 1")
+    con.execute("INSERT INTO ref_ticket_types SELECT * REPLACE (99 AS type_code, DATE '2026-10-03' AS valid_from)"
+                " FROM ref_ticket_types WHERE type_code = 3")
+    add_calls(con, [
+        {"request_id": "a1", "ts": OCT, "owner_uin": "u1", "action": "LaterOCR"},
+        {"request_id": "m1", "ts": OCT, "owner_uin": "u1", "action": "MixedInvoiceOCR", "tickets": [99, 3]},
+        {"request_id": "m2", "ts": OCT + timedelta(days=1), "owner_uin": "u1", "action": "MixedInvoiceOCR", "tickets": [99]},
+    ])
+    result = bill(con, "2026-10")
+    assert usage(result, "u1", LARGE)["billable_units"] == 2  # type 3 on Oct 2, type 99 from Oct 3
+    rows = con.execute(
+        "SELECT key, records FROM (" + sql_text("report_issues") + ") WHERE kind = 'unrated_call' ORDER BY key"
+    ).fetchall()
+    assert rows == [("LaterOCR", 1), ("ticket Type 99", 1)]
+
+
 # --- R1 billing month -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
