@@ -66,27 +66,36 @@ unbillable_actions as (
 
 -- calls that no reference version covers on their date (ingest quarantines them, so only a
 -- reference edited after ingest, against reference/README.md's add-only rule, leaves such a
--- call): int_call_units finds no billing item for them, so they are listed, never dropped
+-- call): int_call_units finds no billing item for them, so they are listed, never dropped.
+-- `records` counts calls: a call without an interface version is listed by its action only;
+-- a MixedInvoiceOCR call once under each ticket Type without a version (R4a: errors bill none)
+first_interfaces as (
+    select action, min(valid_from) as first_valid_from from ref_interfaces group by all
+),
+
+first_ticket_types as (
+    select type_code, min(valid_from) as first_valid_from from ref_ticket_types group by all
+),
+
 unrated_calls as (
     select 'unrated_call' as kind, month_calls.action as key, count(*) as records,
            'no version of reference/interfaces.csv in force on the call''s date: not billed' as detail
     from month_calls
-    anti join (
-        select action, min(valid_from) as first_valid_from from ref_interfaces group by all
-    ) as interfaces
+    anti join first_interfaces as interfaces
         on month_calls.action = interfaces.action and interfaces.first_valid_from <= month_calls.local_date
     group by all
     union all
-    select 'unrated_call' as kind, 'ticket Type ' || tickets.type_code as key, count(*) as records,
+    select 'unrated_call' as kind, 'ticket Type ' || tickets.type_code as key,
+           count(distinct tickets.request_id) as records,
            'no version of reference/ticket_types.csv in force on the call''s date: not billed' as detail
     from (
-        select unnest(tickets) as type_code, local_date
+        select month_calls.request_id, month_calls.local_date, unnest(month_calls.tickets) as type_code
         from month_calls
-        where tickets is not null and error_code is null
+        semi join first_interfaces as interfaces
+            on month_calls.action = interfaces.action and interfaces.first_valid_from <= month_calls.local_date
+        where month_calls.tickets is not null and month_calls.error_code is null
     ) as tickets
-    anti join (
-        select type_code, min(valid_from) as first_valid_from from ref_ticket_types group by all
-    ) as types
+    anti join first_ticket_types as types
         on tickets.type_code = types.type_code and types.first_valid_from <= tickets.local_date
     group by all
 ),

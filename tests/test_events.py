@@ -295,7 +295,7 @@ def test_timestamps(value, utc):
 @pytest.mark.parametrize(
     "value",
     ["yesterday", "2026-10-5", "2026-10-05Z", "2026-13-01", "2026-13-01T00:00:00Z", "2026-10-05T25:00:00Z",
-     "1759643112", " 1.5e12", "-1", 1.5e12, True, -1,
+     "1759643112", "0001791179112345", " 1.5e12", "-1", 1.5e12, True, -1,
      Decimal("1791179112345.5"), "2026-10-05T00:00:00+25:00", None,
      0, 1759643112, 946684799999, 4102444800000,  # epoch ms outside 2000..2099 (1759643112: seconds)
      "1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "2000-01-01T07:59:59+08:00"],
@@ -359,6 +359,10 @@ REJECTED = [
     pytest.param(purchase(size="1e3"), "bad_value", id="size_exponent_string"),
     pytest.param(purchase(size="-5"), "bad_value", id="size_negative_string"),
     pytest.param(purchase(size="１０００"), "bad_value", id="size_fullwidth_digits"),
+    pytest.param(purchase(size="9" * 20), "bad_value", id="size_20_digits"),
+    pytest.param(purchase(size="9" * 5000), "bad_value", id="size_digits_beyond_int_conversion"),
+    pytest.param(purchase(purchased_at="9" * 5000), "bad_timestamp", id="time_digits_beyond_int_conversion"),
+    pytest.param(purchase(purchased_at="٢٠٢٦-١٠-٠١"), "bad_timestamp", id="time_arabic_indic_digits"),
     pytest.param({"type": "postpaid", "owner_uin": "1", "enabled": "True", "at": T0}, "bad_value", id="enabled_title_case"),
     pytest.param(purchase(pack_id=""), "bad_value", id="empty_pack_id"),
     pytest.param(purchase(owner_uin=1.5), "bad_value", id="uin_float"),

@@ -107,13 +107,16 @@ def test_R4_R5_calls_no_reference_version_covers_are_reported_not_dropped():
         {"request_id": "a1", "ts": OCT, "owner_uin": "u1", "action": "LaterOCR"},
         {"request_id": "m1", "ts": OCT, "owner_uin": "u1", "action": "MixedInvoiceOCR", "tickets": [99, 3]},
         {"request_id": "m2", "ts": OCT + timedelta(days=1), "owner_uin": "u1", "action": "MixedInvoiceOCR", "tickets": [99]},
+        {"request_id": "m3", "ts": OCT, "owner_uin": "u1", "action": "MixedInvoiceOCR", "tickets": [99, 99, 3]},
+        {"request_id": "m4", "ts": OCT, "owner_uin": "u1", "action": "MixedInvoiceOCR", "tickets": [99],
+         "error_code": "FailedOperation.ImageBlur"},  # an error bills no ticket (R4a): nothing unrated
     ])
     result = bill(con, "2026-10")
-    assert usage(result, "u1", LARGE)["billable_units"] == 2  # type 3 on Oct 2, type 99 from Oct 3
+    assert usage(result, "u1", LARGE)["billable_units"] == 3  # type 3 on Oct 2 (m1, m3), type 99 from Oct 3 (m2)
     rows = con.execute(
         "SELECT key, records FROM (" + sql_text("report_issues") + ") WHERE kind = 'unrated_call' ORDER BY key"
     ).fetchall()
-    assert rows == [("LaterOCR", 1), ("ticket Type 99", 1)]
+    assert rows == [("LaterOCR", 1), ("ticket Type 99", 2)]  # calls, not tickets: m1 and m3
 
 
 # --- R1 billing month -------------------------------------------------------------------------

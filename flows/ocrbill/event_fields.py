@@ -40,12 +40,15 @@ class EventError(ValueError):
 # a date alone is its 00:00 (in the billing time zone: it has no offset)
 _TS_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$"
+    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$",
+    re.ASCII,  # \d: 0-9 only
 )
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)
 _MONEY_STR_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-_DIGITS_RE = re.compile(r"^[0-9]+$")
+# integers as strings: at most 19 digits (BIGINT), so that int() never meets a huge string
+_DIGITS_RE = re.compile(r"^[0-9]{1,19}$")
+_EPOCH_MS_STR_RE = re.compile(r"^[0-9]{1,15}$")  # as stg_calls.sql reads a call's timestamp
 
 
 def json_type_name(value: Any) -> str:
@@ -70,7 +73,7 @@ def parse_timestamp(value: Any, name: str = "timestamp") -> datetime:
                 "bad_timestamp", f"{name}: epoch milliseconds {value} is outside 2000..2099 (seconds?)"
             )
         return datetime(1970, 1, 1) + timedelta(milliseconds=value)
-    if isinstance(value, str) and _DIGITS_RE.match(value.strip()):
+    if isinstance(value, str) and _EPOCH_MS_STR_RE.match(value.strip()):
         return parse_timestamp(int(value.strip()), name)  # epoch milliseconds as a string, as in CSV logs
     if not isinstance(value, str):
         raise EventError(
