@@ -8,9 +8,9 @@
 -- ingest_csv_records.sql) and the reference lookups of ingest_dims.sql, as session variables
 -- (MAPs and lists: lookups are scalar functions, so this model has no join and keeps the order
 -- of the file).
--- Timestamps (R1): ISO-8601 with `Z` or an offset; without an offset, Asia/Shanghai local time
--- (UTC+8, no DST since 1991, so a fixed 8 hours); or epoch milliseconds (digits). Stored as naive
--- UTC; billing_month is the Asia/Shanghai calendar month.
+-- Timestamps (R1): ISO-8601 (seconds optional) with `Z` or an offset; without an offset,
+-- Asia/Shanghai local time (UTC+8, no DST since 1991, so a fixed 8 hours); or epoch milliseconds
+-- (digits). Stored as naive UTC; billing_month is the Asia/Shanghai calendar month.
 
 with
 
@@ -47,16 +47,18 @@ typed as (
                 then epoch_ms(ts_text::BIGINT)
             -- (RFC 3339: the T and the Z may be lower case; the cast wants them upper case)
             when regexp_full_match(ts_text,
-                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)')
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)')
                 -- the session time zone is UTC (db.connect), so this is the UTC wall time
                 then try_cast(upper(ts_text) as TIMESTAMPTZ)::TIMESTAMP
             when regexp_full_match(ts_text,
-                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?')
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?')
                 then try_cast(upper(ts_text) as TIMESTAMP) - INTERVAL 8 HOUR  -- R1: Asia/Shanghai
         end as ts_utc,
         regexp_full_match(images_total_text, '[0-9]{1,9}') as images_total_ok,
         regexp_full_match(images_recognized_text, '[0-9]{1,9}') as images_recognized_ok,
-        regexp_full_match(tickets_text, '\[\s*(-?[0-9]{1,9}\s*(,\s*-?[0-9]{1,9}\s*)*)?\]') as tickets_ok,
+        -- a list of integers; a Type written as a JSON string of digits ("3") is that integer
+        regexp_full_match(tickets_text,
+            '\[\s*((-?[0-9]{1,9}|"-?[0-9]{1,9}")\s*(,\s*(-?[0-9]{1,9}|"-?[0-9]{1,9}")\s*)*)?\]') as tickets_ok,
         -- a JSON object or array where a string is expected
         left(request_id, 1) in ('{', '[') or left(owner_uin, 1) in ('{', '[')
             or left(uin, 1) in ('{', '[') or left(error_code, 1) in ('{', '[') as nested_value
@@ -68,7 +70,7 @@ checked as (
         typed.*,
         case when images_total_ok then images_total_text::INTEGER end as images_total,
         case when images_recognized_ok then images_recognized_text::INTEGER end as images_recognized,
-        case when tickets_ok then tickets_text::INTEGER[] end as tickets,
+        case when tickets_ok then replace(tickets_text, '"', '')::INTEGER[] end as tickets,
         getvariable('ingest_action_per_ticket')[action] as action_per_ticket,
         -- a key is known from its first version on (ingest_dims.sql); the CASE looks that up
         -- only for calls before `ingest_keys_from`

@@ -105,6 +105,11 @@ FIELD_CASES = [
     ({"action": "MixedInvoiceOCR", "tickets": [3, 42]}, "unknown_ticket_type", "[42]"),
     ({"action": "MixedInvoiceOCR", "tickets": [1.5]}, "bad_value", "tickets"),
     ({"action": "MixedInvoiceOCR", "tickets": "3"}, "bad_value", "tickets"),
+    ({"action": "MixedInvoiceOCR", "tickets": ["3", "1"]}, None, None),  # Types as digit strings
+    ({"action": "MixedInvoiceOCR", "tickets": ["3", "42"]}, "unknown_ticket_type", "[42]"),
+    ({"action": "MixedInvoiceOCR", "tickets": ["3x"]}, "bad_value", "tickets"),
+    ({"action": "MixedInvoiceOCR", "tickets": ["3.0"]}, "bad_value", "tickets"),
+    ({"action": "MixedInvoiceOCR", "tickets": [" 3"]}, "bad_value", "tickets"),
     ({"tickets": [3]}, "bad_value", "not billed per ticket"),
     ({"tickets": []}, None, None),  # an empty list on another action is ignored
     ({"timestamp": "yesterday"}, "bad_timestamp", "yesterday"),
@@ -129,6 +134,8 @@ def test_field_rules(tmp_path, overrides, reason, detail):
         assert call["request_id"] == str(record["request_id"])
         assert call["uin"] == str(record.get("uin") or record["owner_uin"])  # R2 default
         assert call["error_code"] == (record.get("error_code") or None)
+        if record.get("tickets") and record["action"] == "MixedInvoiceOCR":
+            assert call["tickets"] == [int(t) for t in record["tickets"]]
     else:
         assert result.quarantined == 1
         assert result.quarantined_by_reason == {reason: 1}
@@ -222,6 +229,8 @@ TIMESTAMP_CASES = [
     ("2026-12-31T16:00:00Z", datetime(2026, 12, 31, 16, 0), "2027-01"),
     ("2026-10-05t05:45:12z", datetime(2026, 10, 5, 5, 45, 12), "2026-10"),  # RFC 3339 lower case
     ("2026-10-05t13:45:12", datetime(2026, 10, 5, 5, 45, 12), "2026-10"),
+    ("2026-10-05T13:45+08:00", datetime(2026, 10, 5, 5, 45), "2026-10"),  # seconds optional
+    ("2026-10-05 13:45", datetime(2026, 10, 5, 5, 45), "2026-10"),
 ]
 
 

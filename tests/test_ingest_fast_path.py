@@ -221,7 +221,7 @@ FIELDS = {
     "error_code": value(ERROR_CODES) | st.none(),
     "images_total": st.integers(-1, 5) | value(["3", "0"]),
     "images_recognized": st.integers(-1, 5) | value(["2"]),
-    "tickets": st.lists(st.integers(-2, 30), max_size=3) | value(["[1,2]"]),
+    "tickets": st.lists(st.integers(-2, 30) | st.sampled_from(["3", "-1", "x"]), max_size=3) | value(["[1,2]"]),
 }
 REQUIRED = ("request_id", "timestamp", "owner_uin", "action", "region")
 
