@@ -223,20 +223,21 @@ charges as (
     select * from adjustment_charges
 ),
 
--- R9: every derived cost is rounded half-up to 0.01 once per row
+-- R9: every derived cost is rounded half-up to 0.01 once per row; the product is taken at 38
+-- digits (two DECIMAL(18,6) multiply to 12 decimals, which 18 digits overflow from 1,000,000 on)
 costed as (
     select
         charges.*,
         cast(
             case
                 when charge_category = 'Adjustment' then billed_cost
-                else coalesce(round(list_unit_price * pricing_quantity, 2), 0)
+                else coalesce(round(list_unit_price::decimal(38, 6) * pricing_quantity, 2), 0)
             end as decimal(18, 2)
         ) as list_cost,
         cast(
             case
                 when charge_category = 'Adjustment' then billed_cost
-                else coalesce(round(contracted_unit_price * pricing_quantity, 2), 0)
+                else coalesce(round(contracted_unit_price::decimal(38, 6) * pricing_quantity, 2), 0)
             end as decimal(18, 2)
         ) as contracted_cost
     from charges

@@ -293,6 +293,22 @@ def test_R12_focus_pack_purchase_is_a_purchase_row(con):
     assert row["x_ChargeType"] == "pack_purchase"
 
 
+def test_R9_R12_focus_costs_of_a_million_and_more_are_exact():
+    """Costs of 1,000,000 CNY and more: unit price × quantity has 12 decimals, beyond 18 digits."""
+    big = build([
+        ("100009", "domestic", "文档抽取（多模态 Pro 版）-固定价格", "usage", None, 2950000, 2950000, 1000, 0,
+         2949000, 1000000, "0.34", "1002660.00", ""),
+        ("100009", "domestic", "商户门头照识别", "pack_purchase", "pack-big", 0, 0, 0, 0, 0,
+         None, None, "2000000.00", ""),
+        ("100009", "domestic", "身份证识别", "qps_pack", "qps-big", 0, 0, 0, 0, 0,
+         None, None, "1008000.00", ""),
+    ])
+    got = {r["x_ChargeType"]: r for r in rows(big, "SELECT * FROM focus WHERE x_Coverage IS DISTINCT FROM 'free'")}
+    assert (got["usage"]["ContractedCost"], got["usage"]["BilledCost"]) == (Decimal("1002660.00"),) * 2
+    assert got["pack_purchase"]["ContractedCost"] == got["pack_purchase"]["BilledCost"] == Decimal("2000000.00")
+    assert got["qps_pack"]["ListCost"] == got["qps_pack"]["BilledCost"] == Decimal("1008000.00")
+
+
 def test_R20_focus_refund_is_a_negative_purchase(con):
     got = {r["x_RefId"] + "/" + r["BillingAccountId"]: r for r in rows(
         con, "SELECT * FROM focus WHERE x_ChargeType = 'pack_refund'"

@@ -460,6 +460,7 @@ def test_R10_overlapping_contract_prices_take_the_latest_and_are_reported():
         (ID, 100000, None, Decimal("5000.00")),  # list price
         (FORMULA, 1000, None, Decimal("84.00")),
         (SMALL, 10000000, None, Decimal("150000.00")),
+        ("商户门头照识别", 10000000, None, Decimal("2000000.00")),  # a list price of 7 digits
     ],
 )
 def test_R12_pack_charged_in_purchase_month_at_price_or_list_price(item, size, price, amount):
@@ -468,7 +469,7 @@ def test_R12_pack_charged_in_purchase_month_at_price_or_list_price(item, size, p
     lines = bill(con, "2026-10")["bill_lines"]
     assert [(line["charge_type"], line["ref_id"], line["amount"]) for line in lines] == [("pack_purchase", "p1", amount)]
     # FOCUS: the list cost is the published price for the size, the billed cost what was paid
-    list_price = {100000: Decimal("5000.00"), 1000: Decimal("84.00"), 10000000: Decimal("150000.00")}[size]
+    list_price = {100000: Decimal("5000.00"), 1000: Decimal("84.00"), 10000000: amount}[size]
     assert con.execute("SELECT ListCost, BilledCost FROM focus WHERE x_RefId = 'p1'").fetchall() == [
         (list_price, amount)
     ]
