@@ -191,6 +191,22 @@ ACCEPTED = [
     pytest.param(
         {"type": "postpaid", "owner_uin": "7", "enabled": "false", "at": T0}, {"enabled": False}, id="enabled_string"
     ),
+    pytest.param(
+        {"type": "postpaid", "owner_uin": "7", "enabled": "True", "at": T0}, {"enabled": True}, id="enabled_python_str"
+    ),
+    # one table of every event type, written by pandas / polars (nulls) or csv.DictReader (empty
+    # strings): another type's field that is null or empty is absent, as are the type's own
+    pytest.param(
+        {"type": "top_up", "owner_uin": "7", "amount": "100.00", "at": T0, "pack_id": None, "size": None,
+         "enabled": None, "price": "", "reason": ""},
+        {"amount": Decimal("100.00"), "at": T0_UTC},
+        id="other_types_fields_null_or_empty",
+    ),
+    pytest.param(
+        purchase(price="", voucher=None, effective_at="", expires_at=" "),
+        {"price": None, "effective_at": T0_UTC, "expires_at": datetime(2027, 10, 1, 2, 0)},
+        id="optional_fields_empty",
+    ),
 ]
 
 
@@ -363,8 +379,10 @@ REJECTED = [
     pytest.param(purchase(size="9" * 5000), "bad_value", id="size_digits_beyond_int_conversion"),
     pytest.param(purchase(purchased_at="9" * 5000), "bad_timestamp", id="time_digits_beyond_int_conversion"),
     pytest.param(purchase(purchased_at="٢٠٢٦-١٠-٠١"), "bad_timestamp", id="time_arabic_indic_digits"),
-    pytest.param({"type": "postpaid", "owner_uin": "1", "enabled": "True", "at": T0}, "bad_value", id="enabled_title_case"),
-    pytest.param(purchase(pack_id=""), "bad_value", id="empty_pack_id"),
+    pytest.param(purchase(pack_id=""), "missing_field", id="empty_pack_id"),  # empty = absent
+    pytest.param(purchase(owner_uin="  "), "missing_field", id="blank_owner_uin"),
+    pytest.param(purchase(size=""), "missing_field", id="empty_required_field"),
+    pytest.param({"type": "postpaid", "owner_uin": "1", "enabled": 1, "at": T0}, "bad_value", id="enabled_number"),
     pytest.param(purchase(owner_uin=1.5), "bad_value", id="uin_float"),
     pytest.param(purchase(expires_at=T0), "bad_value", id="expires_not_after_effective"),
     pytest.param(purchase(billing_item=12), "bad_value", id="billing_item_not_string"),
@@ -615,7 +633,11 @@ def test_reload_writes_nothing(tmp_path):
     assert entry["status"] == "already_loaded"
     assert entry["batch_id"] == first.files[0]["batch_id"]
     assert entry["committed_counts"]["accepted"] == first.accepted
-    assert (again.read, again.accepted, again.duplicates, again.rejected) == (first.read, 0, first.read, 0)
+    # nothing is accepted again; the rejected lines stay rejected, for the same reasons
+    assert (again.read, again.accepted, again.duplicates, again.rejected) == (
+        first.read, 0, first.accepted + first.duplicates, first.rejected
+    )
+    assert first.rejected > 0 and again.rejected_by_reason == first.rejected_by_reason
 
 
 def test_same_file_twice_in_one_run_and_copy_elsewhere(tmp_path):
@@ -666,9 +688,13 @@ def test_directory_and_gzip(tmp_path):
     (d / "a").mkdir(parents=True)
     (d / "a" / "1.jsonl.gz").write_bytes(gzip.compress((json.dumps(purchase()) + "\n").encode(), mtime=0))
     (d / "notes.txt").write_text("not events")
+    write_jsonl(d / "c" / "3.JSONL", [purchase(pack_id="P3")])  # extensions in any case
     res = load(tmp_path / "wh", d)
-    assert [Path(f["path"]).name for f in res.files] == ["1.jsonl.gz", "2.jsonl"]
-    assert [r["pack_id"] for r in table(tmp_path / "wh")] == ["P1", "P2"]
+    assert [(Path(f["path"]).name, f["status"]) for f in res.files] == [
+        ("notes.txt", "skipped"), ("1.jsonl.gz", "loaded"), ("2.jsonl", "loaded"), ("3.JSONL", "loaded")
+    ]
+    check_invariant(res)
+    assert [r["pack_id"] for r in table(tmp_path / "wh")] == ["P1", "P2", "P3"]
 
 
 def test_missing_path_fails(tmp_path):

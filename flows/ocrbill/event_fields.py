@@ -202,8 +202,8 @@ def _parse_qps(value: Any, name: str) -> int:
 
 
 def _parse_bool(value: Any, name: str) -> bool:
-    if value in ("true", "false"):  # the JSON literal written as a string
-        return value == "true"
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"  # written as a string: "true", Python's "True"
     if not isinstance(value, bool):
         raise EventError("bad_value", f"{name}: expected true or false, got {value!r}")
     return value

@@ -8,9 +8,11 @@ validated in Python, streamed line by line. Every input file is one batch:
     <wh>/events_rejected/<batch_id>.parquet   rejected events with reason, detail and raw line
 
 `batch_id` is derived from the file's sha256; a file whose sha256 is already committed (by an
-earlier `events` batch) is not read again and writes nothing: its committed counts are reported.
+earlier `events` batch) is not read again and writes nothing: its accepted events are reported as
+duplicates and its rejected lines as rejected.
 
 Normalisation (one wide table, columns in EVENTS_COLUMNS, NULL where a type has no such field):
+- a field that is null or an empty string is absent, whichever type it belongs to;
 - times: ISO-8601 with offset or `Z`; without offset = Asia/Shanghai local time (R1); or epoch
   milliseconds (JSON integer) → naive UTC `TIMESTAMP` (microseconds; more digits are truncated).
 - money (price, voucher, amount): exact `Decimal` (JSON numbers are parsed with
@@ -257,6 +259,11 @@ def parse_line(text: str) -> dict[str, Any]:
     return obj
 
 
+def _absent(value: Any) -> bool:
+    """JSON null, or a string of nothing but whitespace."""
+    return value is None or (value.__class__ is str and not value.strip())
+
+
 def normalise(obj: dict[str, Any], ref: EventReference) -> dict[str, Any]:
     """Validate one event and return its normalised columns (no source/key columns yet)."""
     if obj.get("type") is None:
@@ -265,19 +272,22 @@ def normalise(obj: dict[str, Any], ref: EventReference) -> dict[str, Any]:
     if not isinstance(event_type, str) or event_type not in FIELDS:
         raise EventError("unknown_type", f"type {event_type!r} is not one of {', '.join(EVENT_TYPES)}")
     spec = FIELDS[event_type]
+    # null or an empty string is an absent value, as in call logs: one table of several event
+    # types written by pandas, polars or csv.DictReader gives each event the others' fields so
+    given = {name: value for name, value in obj.items() if not _absent(value)}
     known = {name for name, _, _, _ in spec} | {"type"}
-    unknown = sorted(set(obj) - known)
+    unknown = sorted(set(given) - known)
     if unknown:
         raise EventError("unknown_field", f"{event_type} has no field {', '.join(map(repr, unknown))}")
-    missing = [name for name, _, _, required in spec if required and obj.get(name) is None]
+    missing = [name for name, _, _, required in spec if required and name not in given]
     if missing:
         raise EventError("missing_field", ", ".join(missing))
 
     row: dict[str, Any] = dict.fromkeys(EVENTS_COLUMNS)
     row["event_type"] = event_type
     for name, column, parser, _ in spec:
-        if obj.get(name) is not None:  # null = absent
-            row[column] = parser(obj[name], name)
+        if name in given:
+            row[column] = parser(given[name], name)
     if row["billing_item"] is not None:
         row["billing_item"] = ref.billing_item(row["billing_item"])
     _CHECKS[event_type](row, ref)
@@ -384,21 +394,24 @@ def event_key(row: dict[str, Any], content: str) -> str:
 
 
 def _is_events_file(path: Path) -> bool:
-    return path.name.endswith((".jsonl", ".jsonl.gz"))
+    return path.name.lower().endswith((".jsonl", ".jsonl.gz"))
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files to read: each file as given, each folder's `.jsonl[.gz]` files recursively, sorted."""
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to read, files skipped): each file as given, and in each folder, recursively and
+    sorted, its `.jsonl[.gz]` files (any case) to read and the others skipped."""
     files: list[Path] = []
+    skipped: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files.extend(sorted(p.resolve() for p in path.rglob("*") if p.is_file() and _is_events_file(p)))
+            for p in sorted(p.resolve() for p in path.rglob("*") if p.is_file()):
+                (files if _is_events_file(p) else skipped).append(p)
         elif path.is_file():
             files.append(path.resolve())
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
-    return files
+    return files, skipped
 
 
 def file_sha256(path: Path) -> str:
@@ -411,7 +424,7 @@ def file_sha256(path: Path) -> str:
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes | None, str | None]]:
     """(line number, bytes, None) per line; (n, None, error) once if the stream breaks."""
-    opener = gzip.open if path.name.endswith(".gz") else open
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
     number = 0
     try:
         with opener(path, "rb") as fh:
@@ -606,6 +619,8 @@ def _progress_message(entry: dict[str, Any]) -> str:
         f"read {entry['read']}, accepted {entry['accepted']}, duplicates {entry['duplicates']}, "
         f"rejected {entry['rejected']}"
     )
+    if entry["status"] == "skipped":
+        return f"events {entry['path']}: skipped, not an events file (.jsonl, .jsonl.gz)"
     if entry["status"] == "already_loaded":
         return f"events {entry['path']}: already loaded as {entry['batch_id']} ({counts})"
     return f"events {entry['path']}: batch {entry['batch_id']} ({counts})"
@@ -622,9 +637,14 @@ def load_events(
 
     `progress`, if given, is called with a one-line message once each file is done. `reference_dir` defaults to the project's `reference/` folder.
     """
-    files = expand_paths(list(paths))
+    files, skipped = expand_paths(list(paths))
     wh = Warehouse(warehouse)
     result = EventsResult()
+    for path in skipped:
+        entry = {"path": str(path), "status": "skipped", **_empty_counts()}
+        result.files.append(entry)
+        if progress is not None:
+            progress(_progress_message(entry))
     ref: EventReference | None = None
     with wh.writer():
         committed = _committed_events_sources(wh)
@@ -632,10 +652,17 @@ def load_events(
         for path in files:
             sha256 = file_sha256(path)
             if sha256 in committed:
-                # Already loaded: nothing is written; every record of it counts as a duplicate.
+                # Already loaded: nothing is written. Its accepted events count as duplicates; its
+                # rejected lines stay rejected, for the reasons they had (as `ingest` does).
                 first = committed[sha256]
                 earlier = first.get("counts") or _empty_counts()
-                counts = {**_empty_counts(), "read": earlier.get("read", 0), "duplicates": earlier.get("read", 0)}
+                counts = {
+                    **_empty_counts(),
+                    "read": earlier.get("read", 0),
+                    "duplicates": earlier.get("accepted", 0) + earlier.get("duplicates", 0),
+                    "rejected": earlier.get("rejected", 0),
+                    "rejected_by_reason": dict(earlier.get("rejected_by_reason", {})),
+                }
                 entry = {
                     "path": str(path),
                     "sha256": sha256,
