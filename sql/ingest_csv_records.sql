@@ -4,7 +4,12 @@
 -- (commas and doubled quotes inside), but a record cannot span lines. Columns are found by
 -- header name (trimmed, case-insensitive, any order; unknown columns are ignored). A line whose
 -- quoting is broken or whose field count differs from the header's is unreadable.
--- Fields are trimmed; `null` (any case) is an absent value. `tickets` is `;`-separated in CSV; it is rewritten as a JSON list text like the JSONL adapter's.
+-- Fields are trimmed; `null` (any case) is an absent value. `tickets` is `;`-separated in CSV
+-- (brackets around the list, as pandas writes a list, are allowed); it is rewritten as a JSON
+-- list text like the JSONL adapter's.
+-- A first line without the required column names is not a header but a record (a file written
+-- without a header): it is unreadable, so that it is quarantined, not lost, and the records
+-- after it miss their fields.
 
 with
 
@@ -54,7 +59,9 @@ positions as (
         list_position(names, 'error_code') as p_error_code,
         list_position(names, 'images_total') as p_images_total,
         list_position(names, 'images_recognized') as p_images_recognized,
-        list_position(names, 'tickets') as p_tickets
+        list_position(names, 'tickets') as p_tickets,
+        list_filter(['request_id', 'timestamp', 'owner_uin', 'action', 'region'],
+            lambda required: not list_contains(names, required)) as missing_columns
     from header
 ),
 
@@ -62,12 +69,13 @@ records as (
     select
         split.*,
         positions.*,
-        split.fields is not null and len(split.fields) = positions.n_columns as readable,
+        split.source_row > positions.header_row
+            and split.fields is not null and len(split.fields) = positions.n_columns as readable,
         -- fields trimmed; the text `null` (any case) is an absent value, as JSON's null
         list_transform(split.fields, lambda f: case when lower(trim(f)) = 'null' then '' else trim(f) end) as cells
     from split
     cross join positions
-    where split.source_row > positions.header_row
+    where split.source_row > positions.header_row or len(positions.missing_columns) > 0
 ),
 
 final as (
@@ -76,6 +84,8 @@ final as (
         line as raw,
         readable,
         case
+            when source_row = header_row
+                then 'the first line is not a header: it lacks the columns ' || array_to_string(missing_columns, ', ')
             when fields is null then 'broken CSV quoting'
             when not readable then printf('%d fields, the header has %d', len(fields), n_columns)
         end as unreadable_detail,
@@ -90,7 +100,7 @@ final as (
         case when readable then cells[p_images_total] end as images_total,
         case when readable then cells[p_images_recognized] end as images_recognized,
         case when readable and cells[p_tickets] <> ''
-            then '[' || replace(cells[p_tickets], ';', ',') || ']' end as tickets
+            then '[' || replace(trim(cells[p_tickets], '[]'), ';', ',') || ']' end as tickets
     from records
 )
 

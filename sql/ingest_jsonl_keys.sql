@@ -1,7 +1,7 @@
 -- ingest_jsonl_keys: the request_id of each line of a JSON Lines call log, read cheaply.
 -- Grain: one row per line that has a request_id. The value is the one ingest_jsonl_records.sql
 -- gives and stg_calls.sql keeps (same byte-order-mark handling, same `{` test, same
--- json_transform to VARCHAR, one field instead of ten, empty text is absent), so two lines that
+-- json_transform to VARCHAR, one field instead of ten, blank text is absent), so two lines that
 -- stg_calls gives the same request_id have the same key here. Blank lines have no key.
 
 with
@@ -22,7 +22,7 @@ parsed as (
 ),
 
 final as (
-    select source_row, nullif(rec.request_id, '') as request_id
+    select source_row, absent_if_blank(rec.request_id) as request_id
     from parsed
 )
 

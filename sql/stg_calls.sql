@@ -18,7 +18,7 @@ records as (
     select * from ingest_records
 ),
 
--- empty text means absent (the CSV adapter trims its fields; JSON values are taken as logged)
+-- empty or blank text means absent (macro_ingest_values.sql); other values are taken as logged
 cleaned as (
     select
         source_row,
@@ -26,16 +26,16 @@ cleaned as (
         readable,
         unreadable_detail,
         repeated_field,
-        nullif(request_id, '') as request_id,
-        nullif(timestamp, '') as ts_text,
-        nullif(owner_uin, '') as owner_uin,
-        nullif(uin, '') as uin,
-        nullif(action, '') as action,
-        nullif(region, '') as region,
-        nullif(error_code, '') as error_code,
-        nullif(images_total, '') as images_total_text,
-        nullif(images_recognized, '') as images_recognized_text,
-        nullif(tickets, '') as tickets_text
+        absent_if_blank(request_id) as request_id,
+        absent_if_blank(timestamp) as ts_text,
+        absent_if_blank(owner_uin) as owner_uin,
+        absent_if_blank(uin) as uin,
+        absent_if_blank(action) as action,
+        absent_if_blank(region) as region,
+        absent_if_blank(error_code) as error_code,
+        absent_if_blank(images_total) as images_total_text,
+        absent_if_blank(images_recognized) as images_recognized_text,
+        absent_if_blank(tickets) as tickets_text
     from records
 ),
 
@@ -43,25 +43,27 @@ typed as (
     select
         cleaned.*,
         case
-            when regexp_full_match(ts_text, '[0-9]{1,15}')
+            -- (`.0` after the digits: a float column's whole number)
+            when regexp_full_match(ts_text, '[0-9]{1,15}(\.0+)?')
                 then epoch_ms(ts_text::BIGINT)
-            -- (RFC 3339: the T and the Z may be lower case; the cast wants them upper case)
+            -- (RFC 3339: the T and the Z may be lower case; the cast wants them upper case. ISO
+            -- 8601 allows a comma before the fraction; the cast wants a point)
             when regexp_full_match(ts_text,
-                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)')
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)')
                 -- the session time zone is UTC (db.connect), so this is the UTC wall time
-                then try_cast(upper(ts_text) as TIMESTAMPTZ)::TIMESTAMP
+                then try_cast(replace(upper(ts_text), ',', '.') as TIMESTAMPTZ)::TIMESTAMP
             when regexp_full_match(ts_text,
-                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?')
-                then try_cast(upper(ts_text) as TIMESTAMP) - INTERVAL 8 HOUR  -- R1: Asia/Shanghai
+                '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?')
+                then try_cast(replace(upper(ts_text), ',', '.') as TIMESTAMP) - INTERVAL 8 HOUR  -- R1: Asia/Shanghai
         end as ts_utc,
-        regexp_full_match(images_total_text, '[0-9]{1,9}') as images_total_ok,
-        regexp_full_match(images_recognized_text, '[0-9]{1,9}') as images_recognized_ok,
+        -- a whole number; `3.0` is how a float column (one with gaps, in pandas) writes 3
+        regexp_full_match(images_total_text, '[0-9]{1,9}(\.0+)?') as images_total_ok,
+        regexp_full_match(images_recognized_text, '[0-9]{1,9}(\.0+)?') as images_recognized_ok,
         -- a list of integers; a Type written as a JSON string of digits ("3") is that integer
         regexp_full_match(tickets_text,
             '\[\s*((-?[0-9]{1,9}|"-?[0-9]{1,9}")\s*(,\s*(-?[0-9]{1,9}|"-?[0-9]{1,9}")\s*)*)?\]') as tickets_ok,
-        -- a JSON object or array where a string is expected
-        left(request_id, 1) in ('{', '[') or left(owner_uin, 1) in ('{', '[')
-            or left(uin, 1) in ('{', '[') or left(error_code, 1) in ('{', '[') as nested_value
+        not_an_id(request_id) or not_an_id(owner_uin) or not_an_id(uin) or not_an_id(error_code)
+            as not_an_id
     from cleaned
 ),
 
@@ -100,7 +102,7 @@ validated as (
             when owner_uin is null then 'missing_field'
             when action is null then 'missing_field'
             when region is null then 'missing_field'
-            when nested_value then 'bad_value'
+            when not_an_id then 'bad_value'
             when ts_utc is null then 'bad_timestamp'
             when ts_utc < TIMESTAMP '2000-01-01' or ts_utc >= TIMESTAMP '2100-01-01' then 'bad_timestamp'
             when images_total_text is not null and not images_total_ok then 'bad_value'
@@ -131,7 +133,12 @@ explained as (
             when owner_uin is null then 'owner_uin is missing'
             when action is null then 'action is missing'
             when region is null then 'region is missing'
-            when nested_value then 'an id or error_code is an object or a list, not a string'
+            when not_an_id then case
+                    when not_an_id(request_id) then 'request_id ' || request_id
+                    when not_an_id(owner_uin) then 'owner_uin ' || owner_uin
+                    when not_an_id(uin) then 'uin ' || uin
+                    else 'error_code ' || error_code
+                end || ' is an object, list, boolean, fraction or NaN, not a string'
             when ts_utc is null then 'timestamp ' || ts_text || ' is not ISO-8601 or epoch milliseconds'
             when ts_utc < TIMESTAMP '2000-01-01' or ts_utc >= TIMESTAMP '2100-01-01'
                 then 'timestamp ' || ts_text || ' is outside 2000..2099'

@@ -80,8 +80,21 @@ FIELD_CASES = [
     ({"owner_uin": None}, "missing_field", "owner_uin"),
     ({"action": None}, "missing_field", "action"),
     ({"region": None}, "missing_field", "region"),
-    ({"request_id": {"a": 1}}, "bad_value", "object or a list"),
+    ({"request_id": {"a": 1}}, "bad_value", 'request_id {"a":1} is an object'),
     ({"owner_uin": 100}, None, None),  # a JSON number id is taken as its text
+    # a float column's id, a boolean, NaN (as json.dumps writes a float NaN): not ids
+    ({"owner_uin": 1.0e11}, "bad_value", "owner_uin 100000000000.0 is"),
+    ({"owner_uin": 100.5}, "bad_value", "owner_uin 100.5 is"),
+    ({"owner_uin": True}, "bad_value", "owner_uin true is"),
+    ({"uin": False}, "bad_value", "uin false is"),
+    ({"error_code": float("nan")}, "bad_value", "error_code NaN is"),
+    ({"error_code": False}, "bad_value", "error_code false is"),
+    ({"uin": "1.2.3"}, None, None),  # a string with points is still an id
+    # blank text is absent, as empty text and null are
+    ({"request_id": "   "}, "missing_field", "request_id"),
+    ({"owner_uin": " \t"}, "missing_field", "owner_uin"),
+    ({"uin": "  "}, None, None),  # absent: the owner (R2)
+    ({"error_code": "  "}, None, None),  # absent: a success
     ({"action": "NoSuchOCR"}, "unknown_action", "NoSuchOCR"),
     ({"region": "ap-mars"}, "unknown_region", "ap-mars"),
     ({"error_code": ""}, None, None),
@@ -91,6 +104,7 @@ FIELD_CASES = [
     ({"images_total": 3, "images_recognized": 2}, None, None),
     ({"images_total": 3, "images_recognized": 3}, None, None),
     ({"images_total": 3, "images_recognized": 0}, None, None),
+    ({"images_total": 3.0, "images_recognized": 2.0}, None, None),  # a float column's whole numbers
     ({"images_total": 0, "images_recognized": 0}, "bad_value", "images_total 0"),
     ({"images_total": 3, "images_recognized": 4}, "inconsistent_counts", "exceeds"),
     ({"images_total": 3}, "inconsistent_counts", "together"),
@@ -132,8 +146,8 @@ def test_field_rules(tmp_path, overrides, reason, detail):
         assert result.accepted == 1, table(tmp_path / "wh", "quarantine")
         [call] = table(tmp_path / "wh", "calls")
         assert call["request_id"] == str(record["request_id"])
-        assert call["uin"] == str(record.get("uin") or record["owner_uin"])  # R2 default
-        assert call["error_code"] == (record.get("error_code") or None)
+        assert call["uin"] == (str(record.get("uin") or "").strip() and record["uin"] or str(record["owner_uin"]))  # R2
+        assert call["error_code"] == ((record.get("error_code") or "").strip() and record["error_code"] or None)
         if record.get("tickets") and record["action"] == "MixedInvoiceOCR":
             assert call["tickets"] == [int(t) for t in record["tickets"]]
     else:
@@ -231,6 +245,8 @@ TIMESTAMP_CASES = [
     ("2026-10-05t13:45:12", datetime(2026, 10, 5, 5, 45, 12), "2026-10"),
     ("2026-10-05T13:45+08:00", datetime(2026, 10, 5, 5, 45), "2026-10"),  # seconds optional
     ("2026-10-05 13:45", datetime(2026, 10, 5, 5, 45), "2026-10"),
+    ("2026-10-05T13:45:12,5+08:00", datetime(2026, 10, 5, 5, 45, 12, 500000), "2026-10"),  # ISO comma
+    (1759643112345.0, datetime(2025, 10, 5, 5, 45, 12, 345000), "2025-10"),  # a float column's epoch ms
 ]
 
 
@@ -249,9 +265,10 @@ def test_R1_timestamp_shapes_jsonl(tmp_path, value, ts_utc, month):
 @pytest.mark.parametrize(("value", "ts_utc", "month"), TIMESTAMP_CASES)
 def test_R1_timestamp_shapes_csv(tmp_path, value, ts_utc, month):
     src = tmp_path / "in.csv"
+    cell = f'"{value}"' if "," in str(value) else value  # CSV quotes a field with a comma
     src.write_text(
         "request_id,timestamp,owner_uin,action,region\n"
-        f"r1,{value},100,GeneralBasicOCR,ap-guangzhou\n",
+        f"r1,{cell},100,GeneralBasicOCR,ap-guangzhou\n",
         encoding="utf-8",
     )
     result = ingest(tmp_path / "wh", src)
@@ -318,6 +335,42 @@ def test_csv_fixture_reasons_and_lines(tmp_path):
     assert c3["error_code"] == "FailedOperation.ImageBlur" and c3["action"] == "IDCardOCR"
     raws = {r["source_line"]: r["raw"] for r in table(tmp_path / "wh", "quarantine")}
     assert raws[7] == "c6,2026-10-05T13:45:12Z,100"
+
+
+def test_csv_without_a_header_loses_no_line(tmp_path):
+    """A first line that lacks the required column names is a record, not a header: it is
+    quarantined as unreadable (with why), and read = accepted + duplicates + quarantined."""
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "r1,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou\n"
+        "r2,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou\n",
+        encoding="utf-8",
+    )
+    result = ingest(tmp_path / "wh", src)
+    check_invariant(result)
+    assert (result.read, result.accepted, result.quarantined) == (2, 0, 2)
+    first, second = table(tmp_path / "wh", "quarantine")
+    assert (first["source_line"], first["reason"]) == (1, "unreadable")
+    assert first["detail"] == "the first line is not a header: it lacks the columns request_id, timestamp, owner_uin, action, region"
+    assert first["raw"] == "r1,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou"
+    assert (second["source_line"], second["reason"]) == (2, "missing_field")
+
+
+@pytest.mark.parametrize(
+    ("cell", "tickets"),
+    [("3;1", [3, 1]), ('"[3, 1, 2]"', [3, 1, 2]), ("[3;1]", [3, 1]), ("[]", None), ("3", [3])],
+)
+def test_csv_tickets_with_or_without_brackets(tmp_path, cell, tickets):
+    """`;`-separated (spec §1.1), or a list in brackets as pandas writes a list column."""
+    src = tmp_path / "in.csv"
+    src.write_text(
+        f"request_id,timestamp,owner_uin,action,region,tickets\nt1,2026-10-05T13:45:12Z,100,MixedInvoiceOCR,ap-guangzhou,{cell}\n",
+        encoding="utf-8",
+    )
+    result = ingest(tmp_path / "wh", src)
+    assert result.accepted == 1, table(tmp_path / "wh", "quarantine")
+    [call] = table(tmp_path / "wh", "calls")
+    assert (call["tickets"] or None) == tickets
 
 
 def test_csv_null_text_is_an_absent_value(tmp_path):

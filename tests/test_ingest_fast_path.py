@@ -212,14 +212,14 @@ def value(common: list[str]):
 
 
 FIELDS = {
-    "request_id": st.sampled_from([f"r{i}" for i in range(6)]) | value(["r1", " r1", "r1 "]),
+    "request_id": st.sampled_from([f"r{i}" for i in range(6)]) | value(["r1", " r1", "r1 ", "  "]),
     "timestamp": value(TIMESTAMPS) | st.integers(0, 5_000_000_000_000),
-    "owner_uin": value(["100", "101"]) | st.integers(0, 200),
-    "uin": value(["200", "100"]),
+    "owner_uin": value(["100", "101", " "]) | st.integers(0, 200) | st.sampled_from([1.5, 100.0, True]),
+    "uin": value(["200", "100", "\t"]) | st.sampled_from([False, float("nan")]),
     "action": value(ACTIONS),
     "region": value(REGIONS),
     "error_code": value(ERROR_CODES) | st.none(),
-    "images_total": st.integers(-1, 5) | value(["3", "0"]),
+    "images_total": st.integers(-1, 5) | value(["3", "0"]) | st.sampled_from([3.0, 2.5]),
     "images_recognized": st.integers(-1, 5) | value(["2"]),
     "tickets": st.lists(st.integers(-2, 30) | st.sampled_from(["3", "-1", "x"]), max_size=3) | value(["[1,2]"]),
 }

@@ -131,6 +131,7 @@ def _setup(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
     load_reference(con, ref_dir)
     con.execute(sql_text("ingest_dims"))
     con.execute(sql_text("macro_content_hash"))
+    con.execute(sql_text("macro_ingest_values"))
     for name in ("ingest_path", "ingest_batch_id", "ingest_source_file", "ingest_month"):
         con.execute(f"SET VARIABLE {name} = NULL::VARCHAR")
 
