@@ -201,6 +201,19 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
     assert long.stderr.strip().count("\n") == 0 and str(deep) in long.stderr
 
 
+def test_a_broken_gzip_fails_the_run_after_the_other_files(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    data = gzip.compress(b"".join(b'{"request_id":"g%d"}\n' % i for i in range(5000)), mtime=0)
+    (logs / "a.jsonl.gz").write_bytes(data[: len(data) // 2])
+    write_calls(logs / "b.jsonl", calls(1, "IDCardOCR", prefix="b"))
+    result = runner.invoke(app, ["ingest", "--warehouse", str(tmp_path / "wh"), "--json", str(logs)])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["accepted"] == 1  # b.jsonl went ahead
+    assert result.stderr.strip().count("\n") == 0
+    assert "1 file(s) not ingested" in result.stderr and "a.jsonl.gz: cannot read" in result.stderr
+
+
 def test_warehouse_defaults_to_the_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("OCRBILL_WAREHOUSE", str(tmp_path / "from-env"))
     write_calls(tmp_path / "c.jsonl", calls(2, "IDCardOCR"))

@@ -496,6 +496,29 @@ def test_gz_and_directories(tmp_path):
     assert sorted(c["request_id"] for c in table(tmp_path / "wh", "calls")) == ["a", "c", "d"]
 
 
+def truncated_gz(path: Path, records: list[dict]) -> Path:
+    """A .gz file cut in the middle of its stream, as a failed copy leaves it."""
+    data = gzip.compress("".join(json.dumps(r) + "\n" for r in records).encode(), mtime=0)
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def test_an_unreadable_gzip_is_reported_and_the_other_files_go_ahead(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    truncated_gz(logs / "a.jsonl.gz", [{**GOOD, "request_id": f"g{i}"} for i in range(3000)])
+    write_jsonl(logs / "b.jsonl", [{**GOOD, "request_id": "b"}])
+    result = ingest(tmp_path / "wh", logs)
+    check_invariant(result)
+    (reason,) = result.unreadable_files
+    assert reason.startswith(f"{(logs / 'a.jsonl.gz').resolve()}: cannot read: ")
+    assert [(Path(f["path"]).name, f["read"], f["batch_id"]) for f in result.files][0] == ("a.jsonl.gz", 0, None)
+    assert "nothing of it was ingested" in result.files[0]["skipped_reason"]
+    assert [c["request_id"] for c in table(tmp_path / "wh", "calls")] == ["b"]
+    assert len(Warehouse(tmp_path / "wh").commits()) == 1  # the broken file left nothing behind
+    assert not any((tmp_path / "wh" / "_staging").iterdir())
+
+
 def test_missing_path_is_an_error(tmp_path):
     with pytest.raises(IngestError, match="nope.jsonl"):
         ingest(tmp_path / "wh", tmp_path / "nope.jsonl")

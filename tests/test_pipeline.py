@@ -92,6 +92,18 @@ def test_nightly_flow_ingests_landing_and_bills_the_month(tmp_path, prefect_harn
     again = nightly(str(wh), str(landing), month="2026-10")
     assert again["ingest"]["accepted"] == 0  # already ingested: exactly once
     assert again["bills"]["2026-10"]["total_amount"] == first["bills"]["2026-10"]["total_amount"]
+    # a broken file in the landing folder: the rest is ingested and billed, and the run fails
+    import gzip
+
+    from ocrbill.ingest import IngestError
+
+    (landing / "late").mkdir()
+    (landing / "late" / "broken.jsonl.gz").write_bytes(gzip.compress(b'{"request_id":"x"}\n' * 5000)[:100])
+    exports = wh / "exports" / "2026-10" / "bill_summary.parquet"
+    exports.unlink()
+    with pytest.raises(IngestError, match="broken.jsonl.gz: cannot read"):
+        nightly(str(wh), str(landing), month="2026-10")
+    assert exports.is_file()
 
 
 @pytest.mark.slow

@@ -57,7 +57,7 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
 ) -> None:
     """Ingest call logs exactly once; bad records are quarantined with file and line."""
-    from .ingest import ingest_paths
+    from .ingest import IngestError, ingest_paths
 
     try:
         result = ingest_paths(warehouse, paths, progress=None if as_json else _progress)
@@ -66,11 +66,13 @@ def ingest(
     counts = result.as_dict()
     if as_json:
         typer.echo(json.dumps(counts, ensure_ascii=False, sort_keys=False))
-        return
-    typer.echo(
-        f"read {result.read}, accepted {result.accepted}, duplicates {result.duplicates} "
-        f"(conflicts {result.conflicts}), quarantined {result.quarantined}"
-    )
+    else:
+        typer.echo(
+            f"read {result.read}, accepted {result.accepted}, duplicates {result.duplicates} "
+            f"(conflicts {result.conflicts}), quarantined {result.quarantined}"
+        )
+    if result.unreadable_files:  # the other files were ingested; this run still failed
+        _fail(IngestError(f"{len(result.unreadable_files)} file(s) not ingested: " + "; ".join(result.unreadable_files)))
 
 
 @app.command()

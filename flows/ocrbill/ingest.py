@@ -53,6 +53,7 @@ from .ingest_files import (
     FileScan,
     IngestError,
     NotPlain,
+    UnreadableFile,
     collect_files,
     file_format,
     is_gz,
@@ -84,6 +85,8 @@ class IngestResult:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     unknown_error_codes: dict[str, int] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
+    # "<path>: cannot read: <why>" of each file that could not be read at all (nothing written)
+    unreadable_files: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """JSON-able, the five counts first."""
@@ -694,7 +697,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
             if not streaming:
                 _stage(con, fmt)
         except duckdb.Error as exc:
-            raise IngestError(f"{source_file}: cannot read: {exc}") from exc
+            raise UnreadableFile(f"{source_file}: cannot read: {exc}") from exc
         if streaming:
             counts = _ingest_streaming(con, wh, fmt, batch_id, source, stream, scan, fast)
         else:
@@ -708,9 +711,23 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
         skipped = f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written"
     info.update({k: v for k, v in counts.items() if not k.startswith("_")})
     info["skipped_reason"] = skipped
+    _drop_file_tables(con)
+    return info
+
+
+def _drop_file_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the tables one file's ingest builds, so that the next file starts clean."""
     for table in ("ingest_fast", "ingest_stg", "ingest_dups", "ingest_cand_rows", "ingest_cand_lines", "ingest_key_rows"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return info
+
+
+def _unreadable_info(path: Path, exc: UnreadableFile) -> dict[str, Any]:
+    """The per-file entry of a file that could not be read: nothing of it is written."""
+    return {
+        "path": str(path.resolve()), "sha256": None, "batch_id": None,
+        **{key: 0 for key in _COUNT_KEYS}, "quarantined_by_reason": {}, "unknown_error_codes": {},
+        "skipped_reason": f"{exc}; nothing of it was ingested",
+    }
 
 
 def ingest_paths(
@@ -722,8 +739,9 @@ def ingest_paths(
 ) -> IngestResult:
     """Ingest call-log files and folders into `warehouse`, one committed batch per file.
 
-    Raises IngestError when a path does not exist or a file cannot be read at all. Records
-    that cannot be accepted never raise: they are quarantined or counted as duplicates.
+    Raises IngestError when a path does not exist. A file that cannot be read at all (a broken
+    gzip stream) is listed in `unreadable_files` and the other files go ahead. Records that
+    cannot be accepted never raise: they are quarantined or counted as duplicates.
     """
     files = collect_files([Path(p) for p in paths])
     wh = Warehouse(warehouse)
@@ -734,7 +752,14 @@ def ingest_paths(
         try:
             _setup(con, Path(reference_dir) if reference_dir is not None else REFERENCE_DIR)
             for index, path in enumerate(files, 1):
-                info = _ingest_file(con, wh, path)
+                try:
+                    info = _ingest_file(con, wh, path)
+                except UnreadableFile as exc:
+                    # nothing of the file was written (it fails before its batch is staged): the
+                    # other files go ahead, and the run reports it (the CLI then exits non-zero)
+                    _drop_file_tables(con)
+                    info = _unreadable_info(path, exc)
+                    result.unreadable_files.append(str(exc))
                 if info["sha256"] is not None:
                     result._add(info)
                 per_file = {

@@ -29,6 +29,11 @@ class IngestError(RuntimeError):
     """An ingest run that cannot go ahead (e.g. an input path that does not exist)."""
 
 
+class UnreadableFile(IngestError):
+    """One input file that cannot be read at all (a broken gzip stream): the run goes on with
+    the other files and reports it."""
+
+
 
 
 def file_format(path: Path) -> str | None:
@@ -140,7 +145,7 @@ def scan_file(path: Path) -> FileScan:
             while chunk := text.read(SCAN_BLOCK):
                 stats.feed(chunk)
         except (OSError, EOFError, zlib.error) as exc:
-            raise IngestError(f"{path.resolve()}: cannot read: {exc}") from exc
+            raise UnreadableFile(f"{path.resolve()}: cannot read: {exc}") from exc
         while hashing.read(SCAN_BLOCK):  # bytes after the last gzip member are hashed too
             pass
     lf = stats.lf

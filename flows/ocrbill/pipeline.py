@@ -11,7 +11,8 @@ from prefect.schedules import Cron
 
 from .events import load_events
 from .export import bill_month
-from .ingest import ingest_paths
+from .ingest import IngestError, ingest_paths
+from .ingest_files import file_format
 
 SHANGHAI = timezone(timedelta(hours=8))  # R1
 
@@ -90,11 +91,14 @@ def nightly(warehouse: str, landing: str, month: str | None = None) -> dict:
     call_files = sorted(
         str(p)
         for p in root.rglob("*")
-        if p.is_file() and events_dir not in p.parents and p.name.endswith((".jsonl", ".jsonl.gz", ".csv", ".csv.gz"))
+        if p.is_file() and events_dir not in p.parents and file_format(p) is not None
     )
     if call_files:
         results["ingest"] = ingest_task(warehouse, call_files)
     results["bills"] = {m: bill_task(warehouse, m) for m in ([month] if month else months_to_bill())}
+    unreadable = results.get("ingest", {}).get("unreadable_files")
+    if unreadable:  # billed with what could be read; the run fails so that someone looks
+        raise IngestError(f"{len(unreadable)} file(s) not ingested: " + "; ".join(unreadable))
     return results
 
 
