@@ -8,8 +8,11 @@ create or replace temp macro absent_if_blank(x) as
     case when x < '!' and regexp_full_match(x, '\s*') then null else x end;
 
 -- an id or an error code is a JSON string, or an integer taken as its digits; an object, list,
--- boolean, fraction or NaN is not one (a float column writes an account 100001 as `100001.0`)
+-- boolean, fraction or NaN is not one (a float column writes an account 100001 as `100001.0`).
+-- Only a value that does not start with a digit, or that holds a point, can be one: the regex
+-- runs on those alone (in a projection, `a and regexp(...)` would run it on every row)
 create or replace temp macro not_an_id(x) as
-    left(x, 1) in ('{', '[')
-    or x in ('true', 'false', 'NaN', 'Infinity', '-Infinity')
-    or (contains(x, '.') and regexp_full_match(x, '-?[0-9]+\.[0-9]+'));
+    case when x < '0' or x > '9' or contains(x, '.')
+        then regexp_full_match(x, '[{\[].*|true|false|NaN|-?Infinity|-?[0-9]+\.[0-9]+')
+        else false
+    end;
