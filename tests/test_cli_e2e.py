@@ -201,6 +201,33 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
     assert long.stderr.strip().count("\n") == 0 and str(deep) in long.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bill"], "Missing option '--month'. (see ocrbill bill --help)"),
+        (["sql", "select 1", "extra"], "Got unexpected extra argument(s) (extra) (see ocrbill sql --help)"),
+        (["nope"], "No such command 'nope'. (see ocrbill --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_too(args, message):
+    """Spec §4: non-zero with a one-line reason, also for a usage error (the `ocrbill` script)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "ocrbill", *args], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr == f"ocrbill: error: {message}\n"
+
+
+def test_reading_commands_need_an_existing_warehouse(tmp_path):
+    for args in (["bill", "--month", "2026-10"], ["sql", "select 1"], ["alerts"]):
+        result = runner.invoke(app, [*args, "--warehouse", str(tmp_path / "typo")])
+        assert result.exit_code == 1 and "no warehouse at" in result.stderr
+        assert not (tmp_path / "typo").exists()  # nothing created for a mistyped path
+    bad_month = runner.invoke(app, ["alerts", "--warehouse", str(tmp_path), "--month", "x"])
+    assert bad_month.exit_code == 1 and "YYYY-MM" in bad_month.stderr
+
+
 def test_a_broken_gzip_fails_the_run_after_the_other_files(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -697,6 +697,15 @@ def test_directory_and_gzip(tmp_path):
     assert [r["pack_id"] for r in table(tmp_path / "wh")] == ["P1", "P2", "P3"]
 
 
+def test_named_files_json_lines_only(tmp_path):
+    src = write_jsonl(tmp_path / "events.json", [purchase()])
+    assert load(tmp_path / "wh", src).accepted == 1  # .json named: JSON Lines
+    notes = tmp_path / "README.md"
+    notes.write_text("# notes\n")
+    with pytest.raises(ValueError, match="README.md: not an events file"):
+        load(tmp_path / "wh", notes)
+
+
 def test_missing_path_fails(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "wh", tmp_path / "nope.jsonl")

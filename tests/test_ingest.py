@@ -524,6 +524,24 @@ def test_missing_path_is_an_error(tmp_path):
         ingest(tmp_path / "wh", tmp_path / "nope.jsonl")
 
 
+@pytest.mark.parametrize("name", ["calls.ndjson", "calls.NDJSON.gz", "calls.json", "calls.json.gz"])
+def test_json_lines_under_other_names(tmp_path, name):
+    """`.ndjson` anywhere; `.json` when the file is named (in a folder it is skipped: manifests)."""
+    src = tmp_path / name
+    data = (json.dumps({**GOOD, "request_id": "n1"}) + "\n").encode()
+    src.write_bytes(gzip.compress(data, mtime=0) if name.lower().endswith(".gz") else data)
+    assert ingest(tmp_path / "wh", src).accepted == 1
+    in_folder = ingest(tmp_path / "wh2", tmp_path)
+    assert in_folder.accepted == (1 if ".ndjson" in name.lower() else 0)
+
+
+def test_a_named_file_that_is_not_a_call_log_is_an_error(tmp_path):
+    (tmp_path / "README.md").write_text("# notes\n")
+    with pytest.raises(IngestError, match=r"README.md: not a call log: expected .jsonl, .ndjson or .csv"):
+        ingest(tmp_path / "wh", tmp_path / "README.md")
+    assert not (tmp_path / "wh" / "calls").exists()
+
+
 # --- exactly once --------------------------------------------------------------------------
 
 

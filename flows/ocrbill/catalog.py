@@ -82,20 +82,47 @@ def files_view(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], col
     )
 
 
+INGEST_COUNTS = ("read", "accepted", "duplicates", "conflicts", "quarantined")
+
+
 def attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
-    """Reference tables plus views over every committed warehouse table."""
+    """Reference tables plus views over every committed warehouse table, all from one read of
+    the commit log (a batch committed meanwhile is in none of them), and `ingest_batches`: the
+    counts of each ingest batch of that same snapshot."""
     load_reference(con)
+    commits = warehouse.commits()
     for name, (columns, hive) in TABLES.items():
-        files_view(con, name, warehouse.files(name), columns, hive)
+        files_view(con, name, warehouse.files(name, commits), columns, hive)
+    con.execute(
+        "CREATE OR REPLACE TABLE ingest_batches (batch_id VARCHAR, source_file VARCHAR, sha256 VARCHAR, "
+        + ", ".join(f"{key} BIGINT" for key in INGEST_COUNTS) + ")"
+    )
+    rows = [
+        (record["batch_id"], source["path"], source["sha256"], *(int(record["counts"].get(k, 0)) for k in INGEST_COUNTS))
+        for record in commits
+        if record["kind"] == "ingest"
+        for source in record.get("sources", [])[:1]
+    ]
+    if rows:
+        con.executemany(f"INSERT INTO ingest_batches VALUES ({', '.join(['?'] * (3 + len(INGEST_COUNTS)))})", rows)
     con.execute("CREATE OR REPLACE VIEW packs AS SELECT * FROM events WHERE event_type = 'pack_purchase'")
     con.execute("CREATE OR REPLACE VIEW conflicts AS " + sql_text("conflicts"))
 
 
+def export_month_dirs(exports: Path) -> list[Path]:
+    """Each exported month's folder: `exports/YYYY-MM`, or `.old-YYYY-MM` when a bill crashed in
+    the instant between moving the month aside and moving its new export in (export.py)."""
+    months = {p.name: p for p in exports.glob(".old-[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()}
+    months = {name.removeprefix(".old-"): p for name, p in months.items()}
+    months.update({p.name: p for p in exports.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()})
+    return [months[m] for m in sorted(months)]
+
+
 def attach_exports(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
     """Views over every exported month (`bill_lines`, …) and `usage` (the usage bill lines)."""
-    exports = warehouse.root / "exports"
+    months = export_month_dirs(warehouse.root / "exports")
     for name in EXPORT_VIEWS:
-        files = sorted(exports.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]/{name}.parquet"))
+        files = [month / f"{name}.parquet" for month in months if (month / f"{name}.parquet").is_file()]
         if not files:
             continue
         listed = ", ".join(_quote_path(f) for f in files)
@@ -107,7 +134,7 @@ def attach_exports(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None
             )
         else:
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
-    if exports.is_dir() and any(exports.glob("*/bill_lines.parquet")):
+    if any((month / "bill_lines.parquet").is_file() for month in months):
         con.execute("CREATE OR REPLACE VIEW usage AS SELECT * FROM bill_lines WHERE charge_type = 'usage'")
 
 
@@ -115,9 +142,11 @@ class ReadOnlyQueryError(ValueError):
     """A query `ocrbill sql` refuses: it is not a read-only SELECT."""
 
 
-def open_read_only(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the warehouse views that can read only the warehouse."""
-    con = connect()
+def open_read_only(warehouse: Warehouse, temp_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse views that can read only the warehouse (and spill
+    into `temp_dir`, a fresh private folder: DuckDB allows its temp folder too, which by default
+    is `.tmp` in the working directory)."""
+    con = connect(temp_dir=temp_dir)
     attach_warehouse(con, warehouse)
     attach_exports(con, warehouse)
     # From here on the connection can touch no file outside the warehouse, and its

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+import tempfile
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from .paths import default_warehouse
 
@@ -23,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # help paragraphs rewrap; `code` stays as written
 )
 err = Console(stderr=True)
 
@@ -39,24 +44,61 @@ WarehouseOpt = Annotated[
 
 def _fail(exc: BaseException) -> None:
     """Exit non-zero with a one-line reason (spec §4)."""
-    message = " ".join(str(exc).split()) or type(exc).__name__
+    message = _printable(" ".join(str(exc).split())) or type(exc).__name__
     # soft_wrap: one line however long (the console would fold it at the terminal width)
     err.print(f"ocrbill: error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
+def _existing_warehouse(warehouse: Path) -> Path:
+    """The warehouse a reading command needs: a mistyped --warehouse must not bill an empty one."""
+    if not warehouse.is_dir():
+        _fail(FileNotFoundError(f"no warehouse at {warehouse}: ingest call logs first, or give --warehouse"))
+    return warehouse
+
+
+def _month(month: str | None) -> str | None:
+    """A billing month as YYYY-MM, else a one-line failure."""
+    from .rate import RatingError, check_month
+
+    try:
+        return None if month is None else check_month(month)
+    except RatingError as exc:
+        _fail(exc)
+
+
 def _progress(message: str) -> None:
-    """Progress goes to stderr so that stdout stays machine-readable."""
-    err.print(f"[dim]… {message}[/dim]", highlight=False)
+    """Progress goes to stderr so that stdout stays machine-readable (a path is text, not markup)."""
+    err.print(Text(f"… {_printable(message)}", style="dim"), highlight=False)
+
+
+def _printable(value: str) -> str:
+    """`value` with its control characters (escape sequences, bells, …) shown as `\\xNN`, so that
+    data printed to a terminal cannot drive it."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Call-log files or folders (.jsonl, .jsonl.gz, .csv, .csv.gz).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Call-log files or folders (read recursively): .jsonl, .ndjson or .csv, each optionally .gz; "
+                       "a file named here may also be .json (JSON Lines)."),
+    ],
     warehouse: WarehouseOpt,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts (per run and per file) as one JSON object.")] = False,
 ) -> None:
-    """Ingest call logs exactly once; bad records are quarantined with file and line."""
+    """Ingest call logs (spec §1.1) exactly once.
+
+    Accepted calls go to the warehouse's `calls` table; a record seen before is a duplicate (a
+    conflict when its content differs) and a bad record is quarantined with its reason, file and
+    line: see them with `ocrbill sql "select * from quarantine"`. Every run prints
+    read = accepted + duplicates + quarantined. A file already ingested (same bytes) writes
+    nothing. Files in a folder with other extensions are skipped and listed; a file that cannot
+    be read at all (a cut gzip) is listed too, the others go ahead, and the exit status is 1."""
     from .ingest import IngestError, ingest_paths
 
     try:
@@ -77,10 +119,19 @@ def ingest(
 
 @app.command()
 def events(
-    paths: Annotated[list[Path], typer.Argument(help="Account-event JSON Lines files or folders.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Account-event JSON Lines files or folders (read recursively): .jsonl or .ndjson, "
+                       "each optionally .gz; a file named here may also be .json."),
+    ],
     warehouse: WarehouseOpt,
 ) -> None:
-    """Load account events (packs, refunds, postpaid, contract prices, QPS, top-ups, …)."""
+    """Load account events (spec §1.2): one JSON object per line, discriminated by `type`.
+
+    Types: pack_purchase, pack_refund, postpaid, contract_price, qps_purchase, activation,
+    account, top_up, suspension. Accepted events go to the `events` view, rejected ones to
+    `events_rejected` with their reason and line. A file already loaded (same bytes) writes
+    nothing."""
     from .events import load_events
 
     try:
@@ -100,9 +151,14 @@ def bill(
     warehouse: WarehouseOpt,
     month: Annotated[str, typer.Option("--month", help="Billing month, YYYY-MM (Asia/Shanghai).")],
 ) -> None:
-    """Rate a month and write exports/YYYY-MM/ (bill_lines, bill_summary, pack_balances, focus, run report)."""
+    """Rate a month and write the warehouse's exports/YYYY-MM/ folder.
+
+    bill_lines, bill_summary, pack_balances, alerts and focus, each as .csv and .parquet, and
+    run_report.json (counts, flagged lines, denied refunds, anomalies). Re-running on the same
+    inputs writes byte-identical files."""
     from .export import bill_month
 
+    _existing_warehouse(warehouse)
     try:
         result = bill_month(warehouse, month, progress=_progress)
     except Exception as exc:  # noqa: BLE001
@@ -115,12 +171,14 @@ def bill(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="A SELECT over the views: calls, quarantine, duplicates, conflicts, events, packs, bill_lines, usage, bill_summary, pack_balances, alerts, focus, ref_*.")],
+    query: Annotated[str, typer.Argument(help="One SELECT over the views: calls, quarantine, duplicates, conflicts, ingest_batches, events, events_rejected, packs, bill_lines, usage, bill_summary, pack_balances, alerts, focus, ref_*.")],
     warehouse: WarehouseOpt,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every value whole) instead of a table (which a narrow terminal truncates).")] = False,
 ) -> None:
-    """Read-only SQL over the warehouse (SELECT only; no file outside the warehouse)."""
-    _print_query(warehouse, query, [], as_csv)
+    """Read-only SQL over the warehouse (one SELECT; no file outside the warehouse).
+
+    Column names that are SQL keywords need double quotes: select "at" from events."""
+    _print_query(_existing_warehouse(warehouse), query, [], as_csv)
 
 
 def _print_query(warehouse: Path, query: str, params: list, as_csv: bool) -> None:
@@ -130,10 +188,14 @@ def _print_query(warehouse: Path, query: str, params: list, as_csv: bool) -> Non
     from .warehouse import Warehouse
 
     try:
-        con = open_read_only(Warehouse(warehouse))
-        result = run_read_only(con, query, params)
-        columns = [d[0] for d in result.description]
-        rows = result.fetchall()
+        with tempfile.TemporaryDirectory(prefix="ocrbill-sql-") as temp_dir:
+            con = open_read_only(Warehouse(warehouse), Path(temp_dir))
+            try:
+                result = run_read_only(con, query, params)
+                columns = [d[0] for d in result.description]
+                rows = result.fetchall()
+            finally:
+                con.close()
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
     if as_csv:
@@ -143,9 +205,11 @@ def _print_query(warehouse: Path, query: str, params: list, as_csv: bool) -> Non
         writer.writerow(columns)
         writer.writerows([[spreadsheet_safe(_cell(v)) for v in row] for row in rows])
         return
-    table = Table(*columns)
+    # cells are Text, not markup: a value like `[/x]` is data to show, and control characters are
+    # escaped (a logged id could hold a terminal escape sequence)
+    table = Table(*(Column(header=Text(_printable(c))) for c in columns))
     for row in rows:
-        table.add_row(*("" if v is None else str(_cell(v)) for v in row))
+        table.add_row(*(Text("" if v is None else _printable(str(_cell(v)))) for v in row))
     Console().print(table)
 
 
@@ -170,6 +234,8 @@ def alerts(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
     """Balance alerts (R22) of the billed months: `low` below 20 %, `exhausted` at 0."""
+    month = _month(month)
+    _existing_warehouse(warehouse)
     query = (
         "SELECT billing_month, owner_uin, billing_item, pack_id, kind, triggered_at, request_id "
         "FROM alerts WHERE (? IS NULL OR owner_uin = ?) AND (? IS NULL OR billing_month = ?) "
@@ -180,8 +246,8 @@ def alerts(
 
 # What each bill-line flag tells the reader of a bill (spec R10, R11, R25).
 FLAG_MEANINGS = {
-    "unpriced": "no price in the reference tables, amount 0 (international usage: the seed has "
-    "no international prices, R11; or a pack size without a list price); listed in run_report.json",
+    "unpriced": "no price in the international price book, amount 0 (the seed has no "
+    "international prices, R11: fill reference/intl_prices.csv); listed in run_report.json",
     "needs_contract_price": "a 联系商务 tier without a contract price for the account, amount 0 (R10)",
     "contract_price": "postpaid units priced at the account's contract price (R10)",
     "postpaid_not_enabled": "units went postpaid while postpaid mode was off: billed, to review (R25)",
@@ -199,7 +265,8 @@ def flag_counts(summary_rows: list[dict[str, str]]) -> dict[str, int]:
 
 @app.command()
 def demo(warehouse: WarehouseOpt) -> None:
-    """Generate realistic sample logs, ingest them, load events and bill 2026-10."""
+    """Generate realistic sample logs into the warehouse's demo_logs/ folder, ingest them, load
+    their events and bill 2026-10 into its exports/2026-10/ folder."""
     from .events import load_events
     from .export import bill_month
     from .ingest import ingest_paths
@@ -213,12 +280,14 @@ def demo(warehouse: WarehouseOpt) -> None:
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
     typer.echo(
-        f"ingested: read {ingested.read}, accepted {ingested.accepted}, duplicates {ingested.duplicates}, "
-        f"quarantined {ingested.quarantined}; events accepted {loaded.accepted}"
+        f"ingested: read {ingested.read}, accepted {ingested.accepted}, duplicates {ingested.duplicates} "
+        f"(conflicts {ingested.conflicts}), quarantined {ingested.quarantined}; events accepted {loaded.accepted}"
     )
-    table = Table("owner_uin", "usage", "packs", "total CNY", "flags", title="Bill 2026-10 (top 10)")
+    # usage settles on day 1 of the next month (amount_due); packs and QPS were paid at purchase
+    table = Table("owner_uin", "usage (due)", "packs + QPS (paid)", "total CNY", "flags", title="Bill 2026-10 (top 10)")
     for row in result.summary_rows[:10]:
-        table.add_row(row["owner_uin"], row["usage_amount"], row["pack_purchase_amount"], row["total_amount"], row["flags"])
+        paid = Decimal(row["pack_purchase_amount"]) + Decimal(row["pack_refund_amount"]) + Decimal(row["qps_pack_amount"])
+        table.add_row(Text(_printable(row["owner_uin"])), row["amount_due"], str(paid), row["total_amount"], row["flags"])
     Console().print(table)
     typer.echo(f"{result.accounts} accounts, total {result.total_amount} CNY -> {result.export_dir}")
     for flag, accounts in flag_counts(result.summary_rows).items():
@@ -232,7 +301,10 @@ def serve(
     landing: Annotated[Path, typer.Option("--landing", help="Folder where new call logs (and events/) land.")] = Path("landing"),
     cron: Annotated[str, typer.Option("--cron", help="Schedule of the nightly flow (Asia/Shanghai).")] = "0 2 * * *",
 ) -> None:
-    """Serve the Prefect `nightly` flow on a cron schedule (uses $PREFECT_API_URL, else a local server)."""
+    """Serve the Prefect `nightly` flow on a cron schedule (uses $PREFECT_API_URL, else a local server).
+
+    Each run ingests the new call logs under --landing (events from its events/ folder), then
+    bills the open month and, on days 1-3 (Asia/Shanghai), the month that just closed."""
     from prefect import serve as prefect_serve
 
     from .pipeline import nightly_deployment
@@ -241,5 +313,21 @@ def serve(
 
 
 def main() -> None:
-    """Entry point for `python -m ocrbill`."""
-    app()
+    """Entry point of `ocrbill` and `python -m ocrbill`: a usage error is one line too (spec §4)."""
+    try:
+        from typer._click import exceptions as click_errors  # typer >= 0.2x carries its own click
+    except ImportError:  # pragma: no cover - an older typer on the installed click
+        from click import exceptions as click_errors
+
+    try:
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()  # `ocrbill` alone prints the help
+        code = 0
+    except click_errors.UsageError as exc:
+        hint = f" (see ocrbill {exc.ctx.info_name} --help)" if exc.ctx is not None and exc.ctx.parent else " (see ocrbill --help)"
+        err.print(f"ocrbill: error: {' '.join(exc.format_message().split())}{hint}", markup=False, highlight=False, soft_wrap=True)
+        code = 2
+    except typer.Abort:
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -44,7 +44,7 @@ _TS_RE = re.compile(
     re.ASCII,  # \d: 0-9 only
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)
+_MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
 _MONEY_STR_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 # integers as strings: at most 19 digits (BIGINT), so that int() never meets a huge string
 _DIGITS_RE = re.compile(r"^[0-9]{1,19}$")
@@ -219,7 +219,7 @@ def _parse_date(value: Any, name: str) -> date:
 
 
 def _parse_month(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not _MONTH_RE.match(value):
+    if not isinstance(value, str) or not _MONTH_RE.fullmatch(value):
         raise EventError("bad_value", f"{name}: expected a YYYY-MM month, got {value!r}")
     return value
 

@@ -393,21 +393,24 @@ def event_key(row: dict[str, Any], content: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _is_events_file(path: Path) -> bool:
-    return path.name.lower().endswith((".jsonl", ".jsonl.gz"))
+_EVENTS_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+# a file named on the command line may also be `.json`, as call logs may (ingest_files.NAMED_FORMATS)
+_NAMED_SUFFIXES = (*_EVENTS_SUFFIXES, ".json", ".json.gz")
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     """(files to read, files skipped): each file as given, and in each folder, recursively and
-    sorted, its `.jsonl[.gz]` files (any case) to read and the others skipped."""
+    sorted, its JSON Lines files (any case) to read and the others skipped."""
     files: list[Path] = []
     skipped: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
             for p in sorted(p.resolve() for p in path.rglob("*") if p.is_file()):
-                (files if _is_events_file(p) else skipped).append(p)
+                (files if p.name.lower().endswith(_EVENTS_SUFFIXES) else skipped).append(p)
         elif path.is_file():
+            if not path.name.lower().endswith(_NAMED_SUFFIXES):
+                raise ValueError(f"{path}: not an events file: expected .jsonl or .ndjson, each optionally .gz (or .json)")
             files.append(path.resolve())
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
@@ -620,7 +623,7 @@ def _progress_message(entry: dict[str, Any]) -> str:
         f"rejected {entry['rejected']}"
     )
     if entry["status"] == "skipped":
-        return f"events {entry['path']}: skipped, not an events file (.jsonl, .jsonl.gz)"
+        return f"events {entry['path']}: skipped, not an events file (.jsonl or .ndjson, each optionally .gz)"
     if entry["status"] == "already_loaded":
         return f"events {entry['path']}: already loaded as {entry['batch_id']} ({counts})"
     return f"events {entry['path']}: batch {entry['batch_id']} ({counts})"

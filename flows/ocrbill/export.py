@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from .catalog import MONTH_IN_FOLDER
+from .catalog import INGEST_COUNTS, MONTH_IN_FOLDER
 from .paths import sql_text
 from .rate import check_month, rate_month
 from .warehouse import Warehouse, write_atomic
@@ -82,13 +82,13 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def run_report(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month: str) -> dict[str, Any]:
-    """Totals and listed issues of the month's run (spec §3 run report)."""
-    totals: dict[str, int] = {"read": 0, "accepted": 0, "duplicates": 0, "conflicts": 0, "quarantined": 0}
-    for record in warehouse.commits():
-        if record["kind"] == "ingest":
-            for key in totals:
-                totals[key] += int(record["counts"].get(key, 0))
+def run_report(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Any]:
+    """Totals and listed issues of the month's run (spec §3 run report); the ingest counts are
+    those of the commit-log snapshot the month was rated from (`ingest_batches`)."""
+    sums = con.execute(
+        "SELECT " + ", ".join(f"coalesce(sum({key}), 0)::BIGINT" for key in INGEST_COUNTS) + " FROM ingest_batches"
+    ).fetchone()
+    totals = dict(zip(INGEST_COUNTS, (int(v) for v in sums), strict=True))
     issues: dict[str, list[dict[str, Any]]] = {}
     for kind, key, records, detail in con.execute(sql_text("report_issues")).fetchall():
         issues.setdefault(kind, []).append({"key": key, "records": int(records), "detail": detail})
@@ -120,20 +120,29 @@ def _replace_export(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, month:
     exports = warehouse.root / "exports"
     final = exports / month
     staging = exports / f".staging-{month}"
+    old = exports / f".old-{month}"
+    if old.exists():  # a crash between the two moves below: the previous export comes back first
+        if final.exists():
+            shutil.rmtree(old)
+        else:
+            os.replace(old, final)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    for table in EXPORT_TABLES:
-        view = _export_view(con, table)
-        con.execute(f"COPY ({_safe_select(con, view)}) TO ? (FORMAT csv, HEADER true)", [str(staging / f"{table}.csv")])
-        con.execute(f"COPY (SELECT * FROM {view}) TO ? (FORMAT parquet)", [str(staging / f"{table}.parquet")])
-    report = run_report(con, warehouse, month)
-    body = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
-    write_atomic(staging / "run_report.json", (body + "\n").encode("utf-8"))
-    # Swap: the old folder is moved aside first so a crash leaves either export whole.
-    old = exports / f".old-{month}"
-    if old.exists():
-        shutil.rmtree(old)
+    try:
+        for table in EXPORT_TABLES:
+            view = _export_view(con, table)
+            con.execute(f"COPY ({_safe_select(con, view)}) TO ? (FORMAT csv, HEADER true)", [str(staging / f"{table}.csv")])
+            con.execute(f"COPY (SELECT * FROM {view}) TO ? (FORMAT parquet)", [str(staging / f"{table}.parquet")])
+        report = run_report(con, month)
+        body = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
+        write_atomic(staging / "run_report.json", (body + "\n").encode("utf-8"))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a failed export leaves nothing half-written
+        raise
+    # Swap: the old folder is moved aside first, so a crash leaves either export whole, or the
+    # old one aside as `.old-YYYY-MM`, which readers use (catalog.export_month_dirs) and the next
+    # bill of the month moves back first.
     if final.exists():
         os.replace(final, old)
     os.replace(staging, final)

@@ -49,13 +49,13 @@ import pyarrow as pa
 
 from .db import connect
 from .ingest_files import (
+    FORMATS_TEXT,
     LINE_SCHEMA,
     FileScan,
     IngestError,
     NotPlain,
     UnreadableFile,
     collect_files,
-    file_format,
     is_gz,
     lf_copy,
     line_batches,
@@ -627,7 +627,7 @@ def _ingest_streaming(
     return counts
 
 
-def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> dict[str, Any]:
+def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path, fmt: str | None) -> dict[str, Any]:
     """One file, one batch.
 
     A JSON Lines file that DuckDB's JSON reader reads as exactly one object per line (the usual
@@ -644,7 +644,6 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
     every core; other files through read_csv WITH ORDINALITY (one core). A file with lines the
     reader cannot decode (invalid UTF-8, over-long lines) takes the whole-file path instead
     (`_stage`), which renumbers the lines after them."""
-    fmt = file_format(path)
     source_file = str(path.resolve())
     info: dict[str, Any] = {"path": source_file, "sha256": None, "batch_id": None}
     if fmt is None:
@@ -652,7 +651,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path) -> d
         info.update(
             quarantined_by_reason={},
             unknown_error_codes={},
-            skipped_reason="not a call log (.jsonl, .jsonl.gz, .csv, .csv.gz): ignored",
+            skipped_reason=f"not a call log ({FORMATS_TEXT}): ignored",
         )
         return info
     con.execute("SET VARIABLE ingest_path = ?", [source_file])
@@ -751,9 +750,9 @@ def ingest_paths(
         con = connect(temp_dir=tmp)
         try:
             _setup(con, Path(reference_dir) if reference_dir is not None else REFERENCE_DIR)
-            for index, path in enumerate(files, 1):
+            for index, (path, fmt) in enumerate(files, 1):
                 try:
-                    info = _ingest_file(con, wh, path)
+                    info = _ingest_file(con, wh, path, fmt)
                 except UnreadableFile as exc:
                     # nothing of the file was written (it fails before its batch is staged): the
                     # other files go ahead, and the run reports it (the CLI then exits non-zero)

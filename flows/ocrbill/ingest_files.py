@@ -20,9 +20,15 @@ import pyarrow as pa
 FORMATS = {
     ".jsonl": "jsonl",
     ".jsonl.gz": "jsonl",
+    ".ndjson": "jsonl",
+    ".ndjson.gz": "jsonl",
     ".csv": "csv",
     ".csv.gz": "csv",
 }
+# A file named on the command line may also be `.json`, the name many tools give JSON Lines; in
+# a folder a `.json` file is more often something else (a manifest), so it is skipped there.
+NAMED_FORMATS = {**FORMATS, ".json": "jsonl", ".json.gz": "jsonl"}
+FORMATS_TEXT = ".jsonl, .ndjson or .csv, each optionally .gz"
 
 
 class IngestError(RuntimeError):
@@ -36,10 +42,10 @@ class UnreadableFile(IngestError):
 
 
 
-def file_format(path: Path) -> str | None:
-    """'jsonl', 'csv', or None for a file ingestion does not read."""
+def file_format(path: Path, named: bool = False) -> str | None:
+    """'jsonl', 'csv', or None for a file ingestion does not read (`named`: given by name)."""
     name = path.name.lower()
-    for suffix, fmt in FORMATS.items():
+    for suffix, fmt in (NAMED_FORMATS if named else FORMATS).items():
         if name.endswith(suffix):
             return fmt
     return None
@@ -50,17 +56,21 @@ def is_gz(path: Path) -> bool:
     return path.name.lower().endswith(".gz")
 
 
-def collect_files(paths: list[Path]) -> list[Path]:
-    """The files named by `paths`, directories expanded recursively and sorted by path."""
-    files: list[Path] = []
+def collect_files(paths: list[Path]) -> list[tuple[Path, str | None]]:
+    """(file, format) of each file named by `paths`, directories expanded recursively and sorted
+    by path; a folder's files that are not call logs have format None (skipped and listed), a
+    file named that is not one is an error."""
+    files: list[tuple[Path, str | None]] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise IngestError(f"input path does not exist: {path}")
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+            files.extend((p, file_format(p)) for p in sorted(p for p in path.rglob("*") if p.is_file()))
+        elif (fmt := file_format(path, named=True)) is not None:
+            files.append((path, fmt))
         else:
-            files.append(path)
+            raise IngestError(f"{path}: not a call log: expected {FORMATS_TEXT} (or .json)")
     return files
 
 

@@ -18,7 +18,7 @@ from .arrears import build_in_order
 from .qps import build_qps_orders
 from .warehouse import Warehouse
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])", re.ASCII)  # fullmatch: no trailing newline
 
 # The models of one month, in build order; "allocate" (segment allocator, R8/R20) and "qps"
 # (R21 cap check) are small Python steps over packs and orders, never over calls.
@@ -62,7 +62,7 @@ class RatingError(RuntimeError):
 
 def check_month(month: str) -> str:
     """`month` if it is a YYYY-MM month, else a clear error (it also names export folders)."""
-    if not MONTH_RE.match(month or ""):
+    if not MONTH_RE.fullmatch(month or ""):
         raise RatingError(f"month must look like YYYY-MM, got {month!r}")
     return month
 

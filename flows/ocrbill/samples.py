@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+MONTH_RE = re.compile(r"\d{4}-\d{2}", re.ASCII)
 SHANGHAI = timezone(timedelta(hours=8))  # R1 billing time zone (no DST)
 
 # action, share of calls, billing item (resource pack) as the seed spells it
@@ -168,7 +168,7 @@ def sub_uin(k: int, j: int) -> str:
 
 def year_month(month: str) -> tuple[int, int]:
     """(year, month) of a YYYY-MM month, else ValueError."""
-    if not MONTH_RE.match(month):
+    if not MONTH_RE.fullmatch(month):
         raise ValueError(f"month must be YYYY-MM, got {month!r}")
     year, mon = int(month[:4]), int(month[5:])
     if not 1 <= mon <= 12:

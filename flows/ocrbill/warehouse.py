@@ -93,12 +93,13 @@ class Warehouse:
             records.append(json.loads(path.read_text(encoding="utf-8")))
         return records
 
-    def files(self, table: str) -> list[Path]:
-        """The committed data files of `table` (one of TABLE_DIRS), in commit order."""
+    def files(self, table: str, commits: list[dict[str, Any]] | None = None) -> list[Path]:
+        """The committed data files of `table` (one of TABLE_DIRS), in commit order; of the
+        `commits` given (one read of the log for several tables), else of the log now."""
         prefix = table + "/"
         return [
             self.root / rel
-            for record in self.commits()
+            for record in (self.commits() if commits is None else commits)
             for rel in record["files"]
             if rel.startswith(prefix)
         ]
