@@ -85,7 +85,7 @@ final as (
         readable,
         case
             when source_row = header_row
-                then 'the first line is not a header: it lacks the columns ' || array_to_string(missing_columns, ', ')
+                then 'the first line is not a header with the required columns: it lacks ' || array_to_string(missing_columns, ', ')
             when fields is null then 'broken CSV quoting'
             when not readable then printf('%d fields, the header has %d', len(fields), n_columns)
         end as unreadable_detail,

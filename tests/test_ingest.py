@@ -351,7 +351,9 @@ def test_csv_without_a_header_loses_no_line(tmp_path):
     assert (result.read, result.accepted, result.quarantined) == (2, 0, 2)
     first, second = table(tmp_path / "wh", "quarantine")
     assert (first["source_line"], first["reason"]) == (1, "unreadable")
-    assert first["detail"] == "the first line is not a header: it lacks the columns request_id, timestamp, owner_uin, action, region"
+    assert first["detail"] == (
+        "the first line is not a header with the required columns: it lacks request_id, timestamp, owner_uin, action, region"
+    )
     assert first["raw"] == "r1,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou"
     assert (second["source_line"], second["reason"]) == (2, "missing_field")
 
