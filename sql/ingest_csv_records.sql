@@ -7,9 +7,10 @@
 -- Fields are trimmed; `null` (any case) is an absent value. `tickets` is `;`-separated in CSV
 -- (brackets around the list, as pandas writes a list, are allowed); it is rewritten as a JSON
 -- list text like the JSONL adapter's.
--- A first line without the required column names is not a header but a record (a file written
--- without a header): it is unreadable, so that it is quarantined, not lost, and the records
--- after it miss their fields.
+-- A first line that names none of the call fields is not a header but a record (a file written
+-- without a header, or a first line whose quoting is broken): it is unreadable, so that it is
+-- quarantined, not lost, and the records after it miss their fields. A header that lacks some
+-- required columns is a header: its records miss those fields.
 
 with
 
@@ -60,8 +61,8 @@ positions as (
         list_position(names, 'images_total') as p_images_total,
         list_position(names, 'images_recognized') as p_images_recognized,
         list_position(names, 'tickets') as p_tickets,
-        list_filter(['request_id', 'timestamp', 'owner_uin', 'action', 'region'],
-            lambda required: not list_contains(names, required)) as missing_columns
+        coalesce(list_has_any(names, ['request_id', 'timestamp', 'owner_uin', 'uin', 'action', 'region',
+            'error_code', 'images_total', 'images_recognized', 'tickets']), false) as is_header
     from header
 ),
 
@@ -69,13 +70,13 @@ records as (
     select
         split.*,
         positions.*,
-        split.source_row > positions.header_row
-            and split.fields is not null and len(split.fields) = positions.n_columns as readable,
+        coalesce(split.source_row > positions.header_row
+            and split.fields is not null and len(split.fields) = positions.n_columns, false) as readable,
         -- fields trimmed; the text `null` (any case) is an absent value, as JSON's null
         list_transform(split.fields, lambda f: case when lower(trim(f)) = 'null' then '' else trim(f) end) as cells
     from split
     cross join positions
-    where split.source_row > positions.header_row or len(positions.missing_columns) > 0
+    where split.source_row > positions.header_row or not positions.is_header
 ),
 
 final as (
@@ -84,9 +85,11 @@ final as (
         line as raw,
         readable,
         case
+            when source_row = header_row and fields is null then 'broken CSV quoting, in the first line: no header'
             when source_row = header_row
-                then 'the first line is not a header with the required columns: it lacks ' || array_to_string(missing_columns, ', ')
+                then 'no header: the first line names none of the call fields (request_id, timestamp, owner_uin, action, region, …)'
             when fields is null then 'broken CSV quoting'
+            when n_columns is null then 'no header: the first line is unreadable'
             when not readable then printf('%d fields, the header has %d', len(fields), n_columns)
         end as unreadable_detail,
         NULL::VARCHAR as repeated_field,  -- (JSON only)
@@ -100,7 +103,7 @@ final as (
         case when readable then cells[p_images_total] end as images_total,
         case when readable then cells[p_images_recognized] end as images_recognized,
         case when readable and cells[p_tickets] <> ''
-            then '[' || replace(trim(cells[p_tickets], '[]'), ';', ',') || ']' end as tickets
+            then '[' || replace(regexp_replace(cells[p_tickets], '^\[(.*)\]$', '\1'), ';', ',') || ']' end as tickets
     from records
 )
 

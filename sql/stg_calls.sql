@@ -59,9 +59,11 @@ typed as (
         -- a whole number; `3.0` is how a float column (one with gaps, in pandas) writes 3
         regexp_full_match(images_total_text, '[0-9]{1,9}(\.0+)?') as images_total_ok,
         regexp_full_match(images_recognized_text, '[0-9]{1,9}(\.0+)?') as images_recognized_ok,
-        -- a list of integers; a Type written as a JSON string of digits ("3") is that integer
+        -- a list of integers; a Type written as a string of digits ("3", or '3' as pandas writes
+        -- a list of strings in CSV) is that integer
         regexp_full_match(tickets_text,
-            '\[\s*((-?[0-9]{1,9}|"-?[0-9]{1,9}")\s*(,\s*(-?[0-9]{1,9}|"-?[0-9]{1,9}")\s*)*)?\]') as tickets_ok,
+            '\[\s*((-?[0-9]{1,9}|"-?[0-9]{1,9}"|''-?[0-9]{1,9}'')\s*(,\s*(-?[0-9]{1,9}|"-?[0-9]{1,9}"|''-?[0-9]{1,9}'')\s*)*)?\]')
+            as tickets_ok,
         not_an_id(request_id) or not_an_id(owner_uin) or not_an_id(uin) or not_an_id(error_code)
             as not_an_id
     from cleaned
@@ -72,7 +74,7 @@ checked as (
         typed.*,
         case when images_total_ok then images_total_text::INTEGER end as images_total,
         case when images_recognized_ok then images_recognized_text::INTEGER end as images_recognized,
-        case when tickets_ok then replace(tickets_text, '"', '')::INTEGER[] end as tickets,
+        case when tickets_ok then regexp_replace(tickets_text, '["'']', '', 'g')::INTEGER[] end as tickets,
         getvariable('ingest_action_per_ticket')[action] as action_per_ticket,
         -- a key is known from its first version on (ingest_dims.sql); the CASE looks that up
         -- only for calls before `ingest_keys_from`

@@ -357,6 +357,7 @@ REJECTED = [
     pytest.param({"type": "gift"}, "unknown_type", id="unknown_type"),
     pytest.param({"type": 3, "owner_uin": "1"}, "unknown_type", id="type_not_string"),
     pytest.param({"owner_uin": "1"}, "missing_field", id="no_type"),
+    pytest.param({"type": "", "owner_uin": "1"}, "missing_field", id="empty_type"),
     pytest.param(purchase(size=...), "missing_field", id="no_size"),
     pytest.param(purchase(owner_uin=None), "missing_field", id="null_required"),
     pytest.param({"type": "pack_refund", "pack_id": "P1"}, "missing_field", id="refund_no_time"),

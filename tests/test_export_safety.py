@@ -111,6 +111,7 @@ def test_sql_cannot_read_the_working_directory_temp_folder(billed, tmp_path, mon
         ("1[/x]", "1[/x]"),  # markup-like text is data, not a crash
         ("a[link=http://evil]click[/link]", "a[link=http://evil]click[/link]"),
         ("\x1b]8;;http://evil\x1b\\100\x1b[8m", "\\x1b]8;;http://evil\\x1b\\100\\x1b[8m"),  # escapes shown
+        ("100\u202e002", "100\\u202e002"),  # a bidi override would show the id reversed
     ],
 )
 def test_sql_table_shows_values_as_they_are_and_escapes_control_characters(tmp_path, owner, shown):
@@ -131,6 +132,11 @@ def test_a_path_that_looks_like_markup_is_ingested(tmp_path):
     result = runner.invoke(app, ["ingest", "--warehouse", str(tmp_path / "wh"), str(src), str(other)])
     assert result.exit_code == 0, result.output
     assert "accepted 2" in result.stdout
+
+
+def test_sql_runs_one_select_at_a_time(billed):
+    result = runner.invoke(app, ["sql", "--warehouse", str(billed), "select 1; select 2"])
+    assert result.exit_code == 1 and "one SELECT at a time" in result.stderr
 
 
 @pytest.mark.parametrize("month", ["2026-10\n", "٢٠٢٦-10", "2026-1", "2026-13", " 2026-10"])

@@ -90,6 +90,13 @@ FIELD_CASES = [
     ({"error_code": float("nan")}, "bad_value", "error_code NaN is"),
     ({"error_code": False}, "bad_value", "error_code false is"),
     ({"uin": "1.2.3"}, None, None),  # a string with points is still an id
+    ({"owner_uin": 1e16}, "bad_value", "owner_uin 1e+16 is"),  # DuckDB writes a big float so
+    ({"request_id": 12345678901234567.0}, "bad_value", "request_id 1.2345678901234568e+16 is"),
+    ({"uin": "True"}, "bad_value", "uin True is"),  # pandas' boolean
+    ({"uin": "nan"}, "bad_value", "uin nan is"),  # pandas' missing value
+    ({"request_id": "3e8"}, None, None),  # an exponent without its sign: may be a hex id
+    ({"uin": "\u3000"}, None, None),  # Unicode blank: absent, the owner
+    ({"error_code": "\u000b"}, None, None),  # a vertical tab alone: blank, a success
     # blank text is absent, as empty text and null are
     ({"request_id": "   "}, "missing_field", "request_id"),
     ({"owner_uin": " \t"}, "missing_field", "owner_uin"),
@@ -337,30 +344,39 @@ def test_csv_fixture_reasons_and_lines(tmp_path):
     assert raws[7] == "c6,2026-10-05T13:45:12Z,100"
 
 
-def test_csv_without_a_header_loses_no_line(tmp_path):
-    """A first line that lacks the required column names is a record, not a header: it is
-    quarantined as unreadable (with why), and read = accepted + duplicates + quarantined."""
+ROW1 = "r1,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou"
+ROW2 = "r2,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou"
+
+
+@pytest.mark.parametrize(
+    ("first_line", "read", "quarantine"),
+    [
+        # no header: the first line is a record, quarantined with why, never dropped
+        (ROW1, 2, [(1, "unreadable", "no header: the first line names none of the call fields"),
+                   (2, "missing_field", "request_id is missing")]),
+        ('"r1,2026-10-05T13:45:12Z,100', 2, [(1, "unreadable", "broken CSV quoting, in the first line: no header"),
+                                             (2, "unreadable", "no header: the first line is unreadable")]),
+        # a header without `region`: still the header; its records miss the field
+        ("request_id,timestamp,owner_uin,action,extra", 1, [(2, "missing_field", "region is missing")]),
+    ],
+)
+def test_csv_first_line_is_a_header_or_a_record(tmp_path, first_line, read, quarantine):
+    """read = accepted + duplicates + quarantined, whatever the first line is."""
     src = tmp_path / "in.csv"
-    src.write_text(
-        "r1,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou\n"
-        "r2,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou\n",
-        encoding="utf-8",
-    )
+    src.write_text(f"{first_line}\n{ROW2}\n", encoding="utf-8")
     result = ingest(tmp_path / "wh", src)
     check_invariant(result)
-    assert (result.read, result.accepted, result.quarantined) == (2, 0, 2)
-    first, second = table(tmp_path / "wh", "quarantine")
-    assert (first["source_line"], first["reason"]) == (1, "unreadable")
-    assert first["detail"] == (
-        "the first line is not a header with the required columns: it lacks request_id, timestamp, owner_uin, action, region"
-    )
-    assert first["raw"] == "r1,2026-10-05T13:45:12Z,100,GeneralBasicOCR,ap-guangzhou"
-    assert (second["source_line"], second["reason"]) == (2, "missing_field")
+    assert (result.read, result.accepted) == (read, 0)
+    got = [(r["source_line"], r["reason"], r["detail"]) for r in table(tmp_path / "wh", "quarantine")]
+    assert [(line, reason) for line, reason, _ in got] == [(line, reason) for line, reason, _ in quarantine]
+    for (_, _, detail), (_, _, expected) in zip(got, quarantine, strict=True):
+        assert detail.startswith(expected)
 
 
 @pytest.mark.parametrize(
     ("cell", "tickets"),
-    [("3;1", [3, 1]), ('"[3, 1, 2]"', [3, 1, 2]), ("[3;1]", [3, 1]), ("[]", None), ("3", [3])],
+    [("3;1", [3, 1]), ('"[3, 1, 2]"', [3, 1, 2]), ("[3;1]", [3, 1]), ("[]", None), ("3", [3]),
+     ('"[\'3\', \'2\']"', [3, 2])],  # pandas: a list of strings
 )
 def test_csv_tickets_with_or_without_brackets(tmp_path, cell, tickets):
     """`;`-separated (spec §1.1), or a list in brackets as pandas writes a list column."""
@@ -373,6 +389,16 @@ def test_csv_tickets_with_or_without_brackets(tmp_path, cell, tickets):
     assert result.accepted == 1, table(tmp_path / "wh", "quarantine")
     [call] = table(tmp_path / "wh", "calls")
     assert (call["tickets"] or None) == tickets
+
+
+@pytest.mark.parametrize("cell", ["[[3]]", "]3[", "[3", "3;;5"])
+def test_csv_tickets_that_are_not_a_list(tmp_path, cell):
+    src = tmp_path / "in.csv"
+    src.write_text(
+        f"request_id,timestamp,owner_uin,action,region,tickets\nt1,2026-10-05T13:45:12Z,100,MixedInvoiceOCR,ap-guangzhou,{cell}\n",
+        encoding="utf-8",
+    )
+    assert ingest(tmp_path / "wh", src).quarantined_by_reason == {"bad_value": 1}
 
 
 def test_csv_null_text_is_an_absent_value(tmp_path):
@@ -588,6 +614,21 @@ def test_duplicates_across_files_and_conflicts(tmp_path):
     assert json.loads(other)["error_code"] == "FailedOperation.ImageBlur"
 
 
+def test_reingest_reports_the_earlier_verdicts_even_after_a_rule_change(tmp_path, monkeypatch):
+    """The same bytes again: the committed batch's counts stand, not a new classification that
+    could call records accepted that were never written."""
+    wh = tmp_path / "wh"
+    src = write_jsonl(tmp_path / "in.jsonl", [GOOD, {**GOOD, "request_id": "r2", "action": "NoSuchOCR"}])
+    first = ingest(wh, src)
+    assert (first.accepted, first.quarantined) == (1, 1)
+    record = Warehouse(wh).commits()[0]
+    record["counts"]["quarantined_by_reason"] = {"unknown_action": 1, "note": 0}  # as if other rules
+    (wh / "_commits").joinpath(next(p.name for p in (wh / "_commits").glob("*.json"))).write_text(json.dumps(record))
+    again = ingest(wh, src)
+    assert (again.read, again.accepted, again.duplicates, again.quarantined) == (2, 0, 1, 1)
+    assert again.quarantined_by_reason == {"unknown_action": 1, "note": 0}
+
+
 def test_reingest_writes_nothing(tmp_path):
     wh = tmp_path / "wh"
     src = FIXTURES / "calls_mixed.jsonl"
@@ -600,6 +641,7 @@ def test_reingest_writes_nothing(tmp_path):
     assert again.read == first.read
     assert again.quarantined == first.quarantined  # bad records classified as before
     assert again.duplicates == first.accepted + first.duplicates
+    assert again.quarantined_by_reason == first.quarantined_by_reason
     assert "already ingested" in again.files[0]["skipped_reason"]
     # a copy under another name has the same bytes: also nothing written
     copy = tmp_path / "copy.jsonl"

@@ -214,8 +214,8 @@ def value(common: list[str]):
 FIELDS = {
     "request_id": st.sampled_from([f"r{i}" for i in range(6)]) | value(["r1", " r1", "r1 ", "  "]),
     "timestamp": value(TIMESTAMPS) | st.integers(0, 5_000_000_000_000),
-    "owner_uin": value(["100", "101", " "]) | st.integers(0, 200) | st.sampled_from([1.5, 100.0, True]),
-    "uin": value(["200", "100", "\t"]) | st.sampled_from([False, float("nan")]),
+    "owner_uin": value(["100", "101", " ", "\u3000", "True"]) | st.integers(0, 200) | st.sampled_from([1.5, 100.0, True, 1e16]),
+    "uin": value(["200", "100", "\t", "nan", "3e8"]) | st.sampled_from([False, float("nan")]),
     "action": value(ACTIONS),
     "region": value(REGIONS),
     "error_code": value(ERROR_CODES) | st.none(),

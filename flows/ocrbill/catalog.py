@@ -161,13 +161,13 @@ def open_read_only(warehouse: Warehouse, temp_dir: Path) -> duckdb.DuckDBPyConne
 def run_read_only(
     con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Run `query` if every statement in it is a SELECT; returns the cursor of the last one."""
+    """Run `query` if it is one SELECT statement; returns its cursor."""
     statements = con.extract_statements(query)
     if not statements:
         raise ReadOnlyQueryError("empty query")
     for statement in statements:
         if statement.type != duckdb.StatementType.SELECT:
             raise ReadOnlyQueryError(f"only SELECT queries are allowed, not {statement.type.name}")
-    for statement in statements[:-1]:
-        con.execute(statement.query)
-    return con.execute(statements[-1].query, params or None)
+    if len(statements) > 1:  # only one result is printed: a second query would be lost
+        raise ReadOnlyQueryError(f"one SELECT at a time, not {len(statements)}")
+    return con.execute(statements[0].query, params or None)

@@ -73,12 +73,14 @@ def _progress(message: str) -> None:
 
 
 def _printable(value: str) -> str:
-    """`value` with its control characters (escape sequences, bells, …) shown as `\\xNN`, so that
-    data printed to a terminal cannot drive it."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    """`value` with its control characters (escape sequences, line breaks, bidi overrides, …)
+    shown as `\\xNN` / `\\uNNNN`, so that data printed to a terminal cannot drive it."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", value)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls (line breaks and tabs too: a value must not fake a line) and the bidi
+# controls that reorder what is shown
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @app.command()

@@ -266,7 +266,7 @@ def _absent(value: Any) -> bool:
 
 def normalise(obj: dict[str, Any], ref: EventReference) -> dict[str, Any]:
     """Validate one event and return its normalised columns (no source/key columns yet)."""
-    if obj.get("type") is None:
+    if _absent(obj.get("type")):
         raise EventError("missing_field", "type")
     event_type = obj["type"]
     if not isinstance(event_type, str) or event_type not in FIELDS:

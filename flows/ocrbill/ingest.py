@@ -14,8 +14,8 @@ Exactly-once ingestion. Each input file is one batch (one commit of the warehous
    `duplicates/<batch>.parquet`) and committed; a crash before the commit record leaves the
    warehouse as it was (warehouse.recover removes the leftovers).
 
-A file whose sha256 is already committed is classified and reported the same way (its good
-records all come out as duplicates) but nothing is written.
+A file whose sha256 is already committed writes nothing: it is reported with its earlier batch's
+verdicts (what that batch accepted counts as duplicates now).
 
 Choices the spec leaves open (documented here and in the SQL):
 - blank (whitespace-only) lines are not records: they are neither read nor quarantined;
@@ -563,16 +563,16 @@ def _ingest_streaming(
     wh: Warehouse,
     fmt: str,
     batch_id: str,
-    source: dict[str, Any] | None,
+    source: dict[str, Any],
     stream: Path | None,
     scan: FileScan,
     fast: bool = False,
 ) -> dict[str, Any]:
-    """Passes 2 and 3 and the commit (`source` None: count only, write nothing). `fast`: pass 1
-    read and validated every record through the JSON reader (`_stage_fast`)."""
+    """Passes 2 and 3 and the commit. `fast`: pass 1 read and validated every record through
+    the JSON reader (`_stage_fast`)."""
     if not fast:  # the fast path's pass 2 ran in _fast_path_stands
         _find_duplicates(con, fmt, stream, scan.line_starts)
-    batch = wh.begin(batch_id, "ingest") if source is not None else None
+    batch = wh.begin(batch_id, "ingest")
     work = wh.root / "_staging" / f"_work-{batch_id}"  # under _staging: recover() removes it
     try:
         parts = _write_main(con, fmt, work, stream, fast)
@@ -612,16 +612,15 @@ def _ingest_streaming(
             "quarantined_by_reason": by_reason,
             "unknown_error_codes": unknown_codes,
         }
-        if batch is not None and source is not None:
-            for month, file in sorted(months.items()):
-                os.replace(file, batch.path(f"calls/billing_month={month}/{batch_id}.parquet"))
-            if quarantine is not None:
-                con.execute("SET VARIABLE ingest_quarantine_part = ?", [str(quarantine)])
-                _copy(con, "ingest_quarantine_main", batch.path(f"quarantine/{batch_id}.parquet"))
-            if duplicates:
-                _copy(con, "ingest_duplicates_out", batch.path(f"duplicates/{batch_id}.parquet"))
-            shutil.rmtree(work, ignore_errors=True)
-            wh.commit(batch, sources=[source], counts=counts)
+        for month, file in sorted(months.items()):
+            os.replace(file, batch.path(f"calls/billing_month={month}/{batch_id}.parquet"))
+        if quarantine is not None:
+            con.execute("SET VARIABLE ingest_quarantine_part = ?", [str(quarantine)])
+            _copy(con, "ingest_quarantine_main", batch.path(f"quarantine/{batch_id}.parquet"))
+        if duplicates:
+            _copy(con, "ingest_duplicates_out", batch.path(f"duplicates/{batch_id}.parquet"))
+        shutil.rmtree(work, ignore_errors=True)
+        wh.commit(batch, sources=[source], counts=counts)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return counts
@@ -675,7 +674,19 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path, fmt:
     info.update(sha256=sha256, batch_id=batch_id)
     con.execute("SET VARIABLE ingest_batch_id = ?", [batch_id])
     earlier = wh.committed_sources().get(sha256)
-    source = {"path": source_file, "sha256": sha256, "bytes": size} if earlier is None else None
+    if earlier is not None:
+        # the same bytes were committed: nothing is written, and the earlier batch's verdicts
+        # stand (what it accepted is a duplicate now), whatever the rules have become since
+        _drop_file_tables(con)
+        prior = earlier["counts"]
+        info.update(
+            read=prior["read"], accepted=0, duplicates=prior["accepted"] + prior["duplicates"],
+            conflicts=prior["conflicts"], quarantined=prior["quarantined"],
+            quarantined_by_reason=dict(prior.get("quarantined_by_reason", {})), unknown_error_codes={},
+            skipped_reason=f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written",
+        )
+        return info
+    source = {"path": source_file, "sha256": sha256, "bytes": size}
     fast = _fast_path_stands(con, path, scan, staged)
     lf_path = wh.root / "_staging" / f"_lines-{batch_id}"  # under _staging: recover() removes it
     try:
@@ -695,21 +706,17 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path, fmt:
                 streaming = _find_candidates(con, fmt)
             if not streaming:
                 _stage(con, fmt)
-        except duckdb.Error as exc:
-            raise UnreadableFile(f"{source_file}: cannot read: {exc}") from exc
+        except duckdb.Error as exc:  # (out of memory, disk full, …: the run stops here)
+            raise IngestError(f"{source_file}: cannot read: {exc}") from exc
         if streaming:
             counts = _ingest_streaming(con, wh, fmt, batch_id, source, stream, scan, fast)
         else:
             counts = _classify(con)
-            if source is not None:
-                _write_batch(con, wh, batch_id, source, counts)
+            _write_batch(con, wh, batch_id, source, counts)
     finally:
         lf_path.unlink(missing_ok=True)
-    skipped = None
-    if earlier is not None:
-        skipped = f"already ingested (batch {earlier['batch_id']}, {earlier['path']}): nothing written"
     info.update({k: v for k, v in counts.items() if not k.startswith("_")})
-    info["skipped_reason"] = skipped
+    info["skipped_reason"] = None
     _drop_file_tables(con)
     return info
 

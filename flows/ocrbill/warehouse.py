@@ -105,9 +105,9 @@ class Warehouse:
         ]
 
     def committed_sources(self) -> dict[str, dict[str, Any]]:
-        """Source files already committed, by sha256."""
+        """Source files already committed, by sha256, with their batch and its counts."""
         return {
-            src["sha256"]: {**src, "batch_id": record["batch_id"]}
+            src["sha256"]: {**src, "batch_id": record["batch_id"], "counts": record.get("counts", {})}
             for record in self.commits()
             for src in record.get("sources", [])
         }
