@@ -10,8 +10,7 @@ refunds as (
 packs as (select * from int_paid_packs),
 
 violations as (
-    select owner_uin, from_ts, to_ts from events
-    where event_type = 'suspension' and reason = 'violation'
+    select owner_uin, from_ts, to_ts from suspensions  -- (every suspension event is a violation)
 ),
 
 checked as (

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from ocrbill.catalog import CALLS_COLUMNS, TABLES, files_view
+from ocrbill.catalog import CALLS_COLUMNS, TABLES, derived_views, files_view
 from ocrbill.db import connect
 from ocrbill.events import EVENTS_COLUMNS
 from ocrbill.rate import build_month
@@ -31,6 +31,7 @@ def new_con() -> duckdb.DuckDBPyConnection:
     for name, (columns, _hive) in TABLES.items():
         files_view(con, f"_empty_{name}", [], columns, hive=False)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _empty_{name}")
+    derived_views(con)
     return con
 
 

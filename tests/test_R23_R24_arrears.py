@@ -119,6 +119,29 @@ def test_R24_violation_suspension_stops_billing_between_from_and_to():
     assert usage(bill(con, "2026-10"), "u1", ID)["billable_units"] == 2
 
 
+@pytest.mark.parametrize(
+    ("ends", "billable"),
+    [
+        ([None], 1),  # open-ended: only the call before it
+        ([None, 12], 4),  # the same start sent again with an end closes it (in either order)
+        ([12, None], 4),
+        ([12, 14], 2),  # of two ends the later one holds
+    ],
+)
+def test_R24_a_suspension_sent_again_with_an_end_closes_it(ends, billable):
+    con = new_con()
+    start = datetime(2026, 10, 10, tzinfo=CST)
+    add_events(con, [
+        {"event_type": "suspension", "owner_uin": "u1", "reason": "violation", "from_ts": start,
+         "to_ts": None if day is None else datetime(2026, 10, day, tzinfo=CST), "event_key": f"v{i}"}
+        for i, day in enumerate(ends)
+    ])
+    days = [9, 11, 12, 13, 15]  # a call at 00:00 on each of these days
+    add_calls(con, [{"request_id": f"c{d}", "ts": datetime(2026, 10, d, tzinfo=CST), "owner_uin": "u1",
+                     "action": "IDCardOCR"} for d in days])
+    assert usage(bill(con, "2026-10"), "u1", ID)["billable_units"] == billable
+
+
 def test_R24_suspended_calls_draw_no_pack():
     con = new_con()
     add_events(con, [

@@ -73,10 +73,8 @@ def arrears_intervals(ledger: list[tuple[str, datetime, Decimal, str]]) -> list[
 
 
 def _violations(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Suspensions for violations, as the events say (R24)."""
-    rows = con.execute(
-        "SELECT owner_uin, from_ts, to_ts FROM events WHERE event_type = 'suspension' ORDER BY owner_uin, from_ts"
-    ).fetchall()
+    """Suspensions for violations, as the events say (R24; `sql/suspensions.sql`)."""
+    rows = con.execute("SELECT owner_uin, from_ts, to_ts FROM suspensions ORDER BY owner_uin, from_ts").fetchall()
     return [{"owner_uin": o, "reason": "violation", "suspended_from": f, "suspended_until": t} for o, f, t in rows]
 
 

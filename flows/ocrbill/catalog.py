@@ -105,8 +105,14 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> No
     ]
     if rows:
         con.executemany(f"INSERT INTO ingest_batches VALUES ({', '.join(['?'] * (3 + len(INGEST_COUNTS)))})", rows)
+    derived_views(con)
+
+
+def derived_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The views built on the warehouse tables that the rating and `ocrbill sql` share."""
     con.execute("CREATE OR REPLACE VIEW packs AS SELECT * FROM events WHERE event_type = 'pack_purchase'")
     con.execute("CREATE OR REPLACE VIEW conflicts AS " + sql_text("conflicts"))
+    con.execute("CREATE OR REPLACE VIEW suspensions AS " + sql_text("suspensions"))
 
 
 def export_month_dirs(exports: Path) -> list[Path]:

@@ -173,7 +173,7 @@ def bill(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="One SELECT over the views: calls, quarantine, duplicates, conflicts, ingest_batches, events, events_rejected, packs, bill_lines, usage, bill_summary, pack_balances, alerts, focus, ref_*.")],
+    query: Annotated[str, typer.Argument(help="One SELECT over the views: calls, quarantine, duplicates, conflicts, ingest_batches, events, events_rejected, packs, suspensions, bill_lines, usage, bill_summary, pack_balances, alerts, focus, ref_*.")],
     warehouse: WarehouseOpt,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every value whole) instead of a table (which a narrow terminal truncates).")] = False,
 ) -> None:
