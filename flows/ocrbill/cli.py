@@ -101,7 +101,7 @@ def ingest(
     read = accepted + duplicates + quarantined. A file already ingested (same bytes) writes
     nothing. Files in a folder with other extensions are skipped and listed; a file that cannot
     be read at all (a cut gzip) is listed too, the others go ahead, and the exit status is 1."""
-    from .ingest import IngestError, ingest_paths
+    from .ingest import ingest_paths, unreadable_files_error
 
     try:
         result = ingest_paths(warehouse, paths, progress=None if as_json else _progress)
@@ -116,7 +116,7 @@ def ingest(
             f"(conflicts {result.conflicts}), quarantined {result.quarantined}"
         )
     if result.unreadable_files:  # the other files were ingested; this run still failed
-        _fail(IngestError(f"{len(result.unreadable_files)} file(s) not ingested: " + "; ".join(result.unreadable_files)))
+        _fail(unreadable_files_error(result.unreadable_files))
 
 
 @app.command()

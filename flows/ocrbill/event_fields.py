@@ -131,9 +131,7 @@ def _parse_id(value: Any, name: str) -> str:
         return str(value)
     if not isinstance(value, str):
         raise EventError("bad_value", f"{name}: expected a string, got {json_type_name(value)}")
-    if not value.strip():
-        raise EventError("bad_value", f"{name}: empty")
-    return value
+    return value  # (a blank one never gets here: it is absent, events._absent)
 
 
 # int_free_packs.sql names the free packs `free_monthly:…` / `free_once:…`; a paid pack with
@@ -238,8 +236,8 @@ def _parse_reason(value: Any, name: str) -> str:
 
 
 def _parse_str(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise EventError("bad_value", f"{name}: expected a non-empty string, got {value!r}")
+    if not isinstance(value, str):
+        raise EventError("bad_value", f"{name}: expected a string, got {value!r}")
     return value
 
 

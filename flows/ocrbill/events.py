@@ -52,6 +52,7 @@ import pyarrow.parquet as pq
 
 from . import db
 from .event_fields import FIELDS, EventError, add_one_year, billing_date, json_type_name
+from .ingest_files import FORMATS, NAMED_FORMATS
 from .paths import REFERENCE_DIR
 from .reference import item_key, load_reference
 from .warehouse import Warehouse
@@ -393,9 +394,9 @@ def event_key(row: dict[str, Any], content: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-_EVENTS_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
-# a file named on the command line may also be `.json`, as call logs may (ingest_files.NAMED_FORMATS)
-_NAMED_SUFFIXES = (*_EVENTS_SUFFIXES, ".json", ".json.gz")
+# JSON Lines by the names call logs have (ingest_files): `.jsonl`, `.ndjson`, and when named `.json`
+_EVENTS_SUFFIXES = tuple(suffix for suffix, fmt in FORMATS.items() if fmt == "jsonl")
+_NAMED_SUFFIXES = tuple(suffix for suffix, fmt in NAMED_FORMATS.items() if fmt == "jsonl")
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:

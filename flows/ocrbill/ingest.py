@@ -721,6 +721,11 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, wh: Warehouse, path: Path, fmt:
     return info
 
 
+def unreadable_files_error(unreadable_files: list[str]) -> IngestError:
+    """The one-line failure of a run that could not read some files (the others went ahead)."""
+    return IngestError(f"{len(unreadable_files)} file(s) not ingested: " + "; ".join(unreadable_files))
+
+
 def _drop_file_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the tables one file's ingest builds, so that the next file starts clean."""
     for table in ("ingest_fast", "ingest_stg", "ingest_dups", "ingest_cand_rows", "ingest_cand_lines", "ingest_key_rows"):

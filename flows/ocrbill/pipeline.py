@@ -11,7 +11,7 @@ from prefect.schedules import Cron
 
 from .events import load_events
 from .export import bill_month
-from .ingest import IngestError, ingest_paths
+from .ingest import ingest_paths, unreadable_files_error
 from .ingest_files import file_format
 
 SHANGHAI = timezone(timedelta(hours=8))  # R1
@@ -98,7 +98,7 @@ def nightly(warehouse: str, landing: str, month: str | None = None) -> dict:
     results["bills"] = {m: bill_task(warehouse, m) for m in ([month] if month else months_to_bill())}
     unreadable = results.get("ingest", {}).get("unreadable_files")
     if unreadable:  # billed with what could be read; the run fails so that someone looks
-        raise IngestError(f"{len(unreadable)} file(s) not ingested: " + "; ".join(unreadable))
+        raise unreadable_files_error(unreadable)
     return results
 
 
