@@ -23,7 +23,9 @@ final as (
     union all
     select
         paid_packs.pack_id, owner_uin, billing_item, kind, size, effective_at, expires_at,
-        purchased_at as listed_from,
+        -- listed from its purchase, or from its effective_at when that is earlier (a back-dated
+        -- pack serves from effective_at, R7, so the month it serves must list its draws)
+        least(purchased_at, effective_at) as listed_from,
         least(serves_until, refunds.requested_at) as serves_until,
         refunds.requested_at as refunded_at
     from paid_packs

@@ -1,6 +1,7 @@
 -- pack_balances: every pack that lives in the month, as it stands at month end (spec §3).
--- Grain: one row per pack: paid packs bought before month end that had not stopped serving
--- before the month began (refunded ones included); free packs that overlap the month.
+-- Grain: one row per pack: paid packs bought (or back-dated to start) before month end that had
+-- not stopped serving before the month began (refunded ones included); free packs that overlap
+-- the month.
 -- Timestamps are UTC.
 with
 

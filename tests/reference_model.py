@@ -520,7 +520,9 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
     for pack, state in paid_by_id.values():
         stops = min(state.expires_at, state.refunded_at or state.expires_at)
         refunded_this_month = state.refunded_at is not None and state.refunded_at >= month_start
-        if as_utc(pack.purchased_at) < month_end and (stops > month_start or refunded_this_month):
+        # listed from its purchase, or from an earlier (back-dated) effective_at: it serves from there
+        listed_from = min(as_utc(pack.purchased_at), as_utc(pack.effective_at))
+        if listed_from < month_end and (stops > month_start or refunded_this_month):
             listed.append(state)
     domestic_usage = {(o, i) for (o, s, i), u in usage.items()
                       if s == "domestic" and u["free"] + u["prepaid"] + u["postpaid"] > 0}

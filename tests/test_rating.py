@@ -325,6 +325,22 @@ def test_R7_pack_serves_only_its_item():
     assert usage(bill(con, "2026-10"), "u1", ID)["prepaid_units"] == 0
 
 
+def test_R7_back_dated_pack_serves_from_effective_at_and_is_listed_in_the_months_it_served():
+    con = new_con()
+    sept = datetime(2026, 9, 1, tzinfo=CST)
+    add_events(con, [pack("r1", "u1", GENERAL, 1000, datetime(2026, 10, 1, 10, tzinfo=CST), Decimal("120"),
+                          effective_at=sept)])
+    add_calls(con, [{"request_id": "u1", "ts": datetime(2026, 9, 10, tzinfo=CST), "owner_uin": "u1",
+                     "action": "GeneralBasicOCR", "images_total": 1010, "images_recognized": 1010}])
+    september = bill(con, "2026-09")
+    line = usage(september, "u1", GENERAL)
+    assert (line["free_units"], line["prepaid_units"], line["postpaid_units"]) == (1000, 10, 0)
+    [r1] = [b for b in september["pack_balances"] if b["pack_id"] == "r1"]
+    assert (r1["used_in_month"], r1["used_total"], r1["remaining"]) == (10, 10, 990)
+    [r1] = [b for b in bill(con, "2026-10")["pack_balances"] if b["pack_id"] == "r1"]
+    assert (r1["used_in_month"], r1["used_total"]) == (0, 10)
+
+
 # --- R8 deduction order -------------------------------------------------------------------------
 
 def test_R8_call_spans_two_packs_in_effective_order():

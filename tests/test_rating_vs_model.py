@@ -57,7 +57,7 @@ def pack_rows(draw, index):
     # purchases at random instants or at local midnight (where the refund window's edge falls)
     purchased = BASE + timedelta(seconds=draw(st.one_of(
         st.integers(-45 * 86400, 50 * 86400), st.integers(-45, 50).map(lambda d: d * 86400))))
-    effective = purchased + timedelta(seconds=draw(st.sampled_from([0, 0, 3600, 5 * 86400])))
+    effective = purchased + timedelta(seconds=draw(st.sampled_from([0, 0, 3600, 5 * 86400, -40 * 86400])))  # last: back-dated
     expires = effective + timedelta(seconds=draw(st.sampled_from([86400, 10 * 86400, 40 * 86400, 365 * 86400])))
     return {
         "event_type": "pack_purchase",
