@@ -1,7 +1,7 @@
 -- int_balance_ledger: every movement of an account's balance (R23), for accounts with top-ups
 -- (an account with no top_up has no tracked balance). Grain: one row per movement.
--- amount is signed: top-ups and approved refunds add, pack and QPS charges and settled
--- postpaid bills (00:00 UTC+8 on day 1 of the next month) subtract.
+-- amount is signed: top-ups and approved refunds add; pack charges (less voucher), QPS charges
+-- and settled postpaid bills (00:00 UTC+8 on day 1 of the next month) subtract.
 with
 
 tracked as (
@@ -14,8 +14,10 @@ top_ups as (
     where event_type = 'top_up'
 ),
 
+-- a voucher pays part of the price (spec §1.2): the balance pays the rest, which is also what
+-- an approved refund gives back (R20)
 pack_charges as (
-    select owner_uin, purchased_at as "at", -coalesce(charged_price, 0) as amount,
+    select owner_uin, purchased_at as "at", -(coalesce(charged_price, 0) - voucher) as amount,
            'pack_purchase' as kind, pack_id as ref_id
     from int_paid_packs
 ),

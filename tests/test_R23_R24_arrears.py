@@ -246,3 +246,50 @@ def test_R24_report_counts_a_call_in_two_overlapping_suspensions_once():
         "SELECT key, records FROM (" + sql_text("report_issues") + ") WHERE kind = 'anomaly_suspended_calls'"
     ).fetchall()
     assert rows == [("u1", 10)]
+
+
+@pytest.mark.parametrize("other_account_earlier", [False, True])
+def test_R23_a_purchase_before_the_first_top_up_settles_and_other_accounts_do_not_matter(other_account_earlier):
+    """u1 buys an 800 pack on Sep 10 and tops up 100 on Oct 10: September settles on Oct 1 at
+    −800, so u1 is suspended from Oct 2 and its October calls are not billed (R23, R24). The same
+    whether or not another tracked account started earlier (the audit found u1 billed when alone)."""
+    con = new_con()
+    add_events(con, [{**bank_pack("PB", datetime(2026, 9, 10, 10, tzinfo=CST), "800"), "billing_item": ID,
+                      "size": 10000},
+                     top_up("100", datetime(2026, 10, 10, 10, tzinfo=CST), "t1")])
+    if other_account_earlier:
+        add_events(con, [{**top_up("100", datetime(2026, 8, 10, tzinfo=CST), "ta"), "owner_uin": "A"}])
+        add_calls(con, [{"request_id": "a1", "ts": datetime(2026, 8, 15, tzinfo=CST), "owner_uin": "A",
+                         "action": "IDCardOCR"}])
+    add_calls(con, [{"request_id": f"b{i}", "ts": datetime(2026, 10, 20, 10, i, tzinfo=CST), "owner_uin": "u1",
+                     "action": "IDCardOCR"} for i in range(5)])
+    result = bill(con, "2026-10")
+    assert [line for line in result["bill_lines"] if line["owner_uin"] == "u1" and line["charge_type"] == "usage"] == []
+    assert con.execute("SELECT suspended_from FROM int_suspensions WHERE owner_uin = 'u1'").fetchall() == [
+        (datetime(2026, 10, 1, 16, 0),)  # Oct 2 00:00 UTC+8
+    ]
+
+
+@pytest.mark.parametrize(
+    ("voucher", "refunded", "balance"),
+    [
+        ("100", False, "0.00"),  # 700 top-up pays the 700 cash part of 800: not in arrears
+        ("0", False, "-100.00"),  # no voucher: the whole 800 is owed
+        ("100", True, "700.00"),  # refund gives back the cash part: the balance is as before
+    ],
+)
+def test_R23_the_voucher_part_of_a_pack_price_is_not_taken_from_the_balance(voucher, refunded, balance):
+    con = new_con()
+    bought = datetime(2026, 10, 1, 10, tzinfo=CST)
+    events = [top_up("700", datetime(2026, 10, 1, 9, tzinfo=CST), "t1"),
+              {**bank_pack("p1", bought, "800"), "voucher": Decimal(voucher)}]
+    if refunded:
+        events.append({"event_type": "pack_refund", "pack_id": "p1", "owner_uin": "u1",
+                       "requested_at": bought + timedelta(days=1), "event_key": "p1"})
+    add_events(con, events)
+    november_calls(con, [datetime(2026, 11, 5, tzinfo=CST) + timedelta(minutes=i) for i in range(3)])
+    [october] = bill(con, "2026-10")["bill_summary"]
+    assert october["balance"] == Decimal(balance)
+    november = bill(con, "2026-11")
+    billed = sum(line["calls"] for line in november["bill_lines"] if line["charge_type"] == "usage")
+    assert billed == (0 if balance.startswith("-") else 3)

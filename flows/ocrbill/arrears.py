@@ -147,20 +147,24 @@ def build_in_order(
 ) -> None:
     """Build `month` with `int_suspensions` and `int_settlements` as they stand then.
 
-    For accounts with top-ups, every earlier month (from their first call or top-up) is built
+    For accounts with top-ups, every earlier month (from their first call, top-up or purchase) is built
     in order with `build_models` and settled: every such account's bill, 0.00 when it had no
     usage, settles on day 1 of the next month (R23). Other accounts never enter arrears.
     """
     violations = _violations(con)
     _replace_table(con, "int_settlements", [], SETTLEMENTS_SCHEMA)
     _replace_table(con, "int_suspensions", violations, SUSPENSIONS_SCHEMA)
+    # From the first month in which a tracked account's balance can move (a call, a top-up, a
+    # pack or QPS charge): an account settled before any of its own movements settles 0.00 on a
+    # zero balance, so one start for all gives each account the bill it has alone.
     first = con.execute(
         """
         WITH tracked AS (SELECT DISTINCT owner_uin FROM events WHERE event_type = 'top_up')
         SELECT least(
             (SELECT min(billing_month) FROM calls WHERE owner_uin IN (SELECT owner_uin FROM tracked)),
-            (SELECT strftime(min("at") + INTERVAL 8 HOUR, '%Y-%m') FROM events
-             WHERE event_type = 'top_up')
+            (SELECT strftime(min(coalesce("at", purchased_at)) + INTERVAL 8 HOUR, '%Y-%m') FROM events
+             WHERE event_type IN ('top_up', 'pack_purchase', 'qps_purchase')
+               AND owner_uin IN (SELECT owner_uin FROM tracked))
         )
         """
     ).fetchone()[0]
