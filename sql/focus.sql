@@ -2,8 +2,8 @@
 -- Grain: one row per charge and coverage:
 --   * a `usage` bill line gives up to three rows, one per coverage with a quantity > 0
 --     (x_Coverage `free` = free-quota units, `prepaid` = units drawn from resource packs,
---     `postpaid` = units billed on the ladder). Free and prepaid rows have BilledCost 0 and
---     EffectiveCost 0; the postpaid row carries the line's amount (R9, already rounded);
+--     `postpaid` = units billed on the ladder). Free and prepaid rows have BilledCost 0; the
+--     postpaid row carries the line's amount (R9, already rounded);
 --   * every other bill line gives one row.
 -- Every one of the 57 FOCUS 1.2 columns is present, in the spec's (alphabetical) order, followed
 -- by the ocrbill dimensions as x_ columns. Money is DECIMAL(18,2) CNY, unit prices and quantities
@@ -35,11 +35,14 @@
 --                    bought at 84 lists at 120), else (a size the price list lacks, QPS packs)
 --                    the price paid; ContractedUnitPrice = the price paid (R12), the refund's
 --                    amount on a refund row.
---   EffectiveCost  = BilledCost on every row, pack purchases included. Packs are not amortised
---                    onto the usage they cover (those rows are 0), so FOCUS's "EffectiveCost
---                    MUST be 0 for a Purchase that covers future charges" is knowingly not
---                    followed: the pack's cost would otherwise vanish from EffectiveCost.
---                    Amortising needs the per-pack draws (int_pack_draws); left for later.
+--   EffectiveCost  ["MUST be 0 when ChargeCategory is Purchase and the purchase is intended to
+--                    cover future eligible charges"]: 0 on pack purchase and refund rows; the
+--                    packs are amortised onto the usage they cover: a `prepaid` row carries
+--                    units × charged price / size of each paid pack it drew from this month,
+--                    in fen, each pack's share rounded half-up to 0.01, then summed. A pack's
+--                    expired remainder is never amortised. Free rows 0; postpaid rows, QPS
+--                    packs (a fee for capacity, not a prepayment of usage) and adjustments:
+--                    = BilledCost.
 --   PricingCategory 'Standard' on Usage and Purchase rows (flat, tiered and negotiated prices);
 --                    resource packs are not modelled as commitment discounts, so every
 --                    CommitmentDiscount* and CapacityReservation* column is a typed NULL.
@@ -58,6 +61,10 @@ lines as (select * from bill_lines),
 
 ladders as (select * from cur_price_ladders),
 
+paid_packs as (select * from int_paid_packs),
+
+pack_usage as (select * from int_pack_usage),
+
 -- R9/R10/R11: the list price of the tier the line was priced at (NULL = none published)
 usage_lines as (
     select
@@ -69,6 +76,27 @@ usage_lines as (
         and lines.billing_item = ladders.billing_item
         and lines.tier_from = ladders.tier_from
     where lines.charge_type = 'usage'
+),
+
+-- EffectiveCost of pack-covered usage: each paid pack's draws this month at its charged price
+-- per unit (R12), in integer fen (DuckDB divides decimals as doubles), half-up per pack
+pack_amortisation as (
+    select
+        packs.owner_uin,
+        packs.billing_item,
+        sum((2 * drawn.units * packs.price_fen + packs.size) // (2 * packs.size)) as fen
+    from (
+        select usage.pack_id, sum(usage.units)::hugeint as units
+        from pack_usage as usage, params
+        where usage.billing_month = params.billing_month
+        group by usage.pack_id
+    ) as drawn
+    join (
+        select pack_id, owner_uin, billing_item, size::hugeint as size,
+               cast(coalesce(charged_price, 0) * 100 as hugeint) as price_fen
+        from paid_packs
+    ) as packs using (pack_id)
+    group by packs.owner_uin, packs.billing_item
 ),
 
 -- one row per coverage with units (free + prepaid + postpaid = billable, spec §3)
@@ -114,6 +142,13 @@ usage_charges as (
         cast(unit_price as decimal(18, 6)) as contracted_unit_price,
         cast(case when coverage = 'postpaid' then amount else 0 end as decimal(18, 2))
             as billed_cost,
+        cast(
+            case coverage
+                when 'postpaid' then amount
+                when 'prepaid' then coalesce(amortised_fen, 0) * 0.01
+                else 0
+            end as decimal(18, 2)
+        ) as effective_cost,
         billing_item as sku_id,
         concat_ws('|', billing_item, site, 'tier ' || tier_from) as sku_price_id,
         'Requests' as sku_meter,
@@ -121,6 +156,8 @@ usage_charges as (
         'Requests' as consumed_unit,
         'Standard' as pricing_category
     from usage_coverage
+    left join (select owner_uin, billing_item, fen as amortised_fen, 'domestic' as site from pack_amortisation)
+        using (owner_uin, billing_item, site)
 ),
 
 -- pack purchases and refunds (R12, R20) and QPS add-on packs (R21)
@@ -136,7 +173,7 @@ purchase_lines as (
               and bought.ref_id = lines.ref_id
         ) as bought_this_month
     from lines
-    left join int_paid_packs as packs
+    left join paid_packs as packs
         on lines.charge_type in ('pack_purchase', 'pack_refund') and packs.pack_id = lines.ref_id
     where lines.charge_type in ('pack_purchase', 'pack_refund', 'qps_pack')
 ),
@@ -171,6 +208,8 @@ purchase_charges as (
         cast(coalesce(pack_list_price, abs(amount)) as decimal(18, 6)) as list_unit_price,
         cast(abs(amount) as decimal(18, 6)) as contracted_unit_price,
         cast(amount as decimal(18, 2)) as billed_cost,
+        cast(case when charge_type = 'qps_pack' then amount else 0 end as decimal(18, 2))
+            as effective_cost,
         billing_item || case when charge_type = 'qps_pack' then ' QPS pack' else ' pack' end
             as sku_id,
         billing_item || case when charge_type = 'qps_pack' then ' QPS pack' else ' pack' end
@@ -205,6 +244,7 @@ adjustment_charges as (
         cast(null as decimal(18, 6)) as list_unit_price,
         cast(null as decimal(18, 6)) as contracted_unit_price,
         cast(amount as decimal(18, 2)) as billed_cost,
+        cast(amount as decimal(18, 2)) as effective_cost,
         cast(null as varchar) as sku_id,
         cast(null as varchar) as sku_price_id,
         cast(null as varchar) as sku_meter,
@@ -272,7 +312,7 @@ final as (
         costed.consumed_unit as ConsumedUnit,
         costed.contracted_cost as ContractedCost,
         costed.contracted_unit_price as ContractedUnitPrice,
-        costed.billed_cost as EffectiveCost,
+        costed.effective_cost as EffectiveCost,
         cast(null as varchar) as InvoiceId,
         'Tencent Cloud' as InvoiceIssuerName,
         costed.list_cost as ListCost,
@@ -280,7 +320,7 @@ final as (
         costed.pricing_category as PricingCategory,
         'CNY' as PricingCurrency,
         costed.contracted_unit_price as PricingCurrencyContractedUnitPrice,
-        costed.billed_cost as PricingCurrencyEffectiveCost,
+        costed.effective_cost as PricingCurrencyEffectiveCost,
         costed.list_unit_price as PricingCurrencyListUnitPrice,
         costed.pricing_quantity as PricingQuantity,
         costed.pricing_unit as PricingUnit,

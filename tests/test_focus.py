@@ -128,9 +128,21 @@ BILL_LINES = [
      None, None, "-84.00", ""),
 ]
 
-# int_paid_packs: the published price of each pack (pack_prices.csv on the purchase day); the
-# seed's 1000-unit 银行卡识别 pack lists at 120 and is bought at 84
-PACK_LIST_PRICES = [("pack-1", "1000"), ("pack-0", "120"), ("pack-9", "120")]
+# int_paid_packs: (pack_id, owner_uin, billing_item, size, published price (pack_prices.csv on
+# the purchase day), charged price); the seed's 1000-unit 银行卡识别 pack lists at 120, bought at 84
+PAID_PACKS = [
+    ("pack-1", "100001", "通用印刷体识别", 10000, "1000", "1000"),
+    ("pack-0", "100001", "银行卡识别", 1000, "120", "84"),
+    ("pack-9", "100004", "银行卡识别", 1000, "120", "84"),
+]
+
+# int_pack_usage: (pack_id, billing_month, draw_day, units); 100001's 10000 prepaid units come
+# from pack-1 on two days, and a September draw that October's EffectiveCost must not count
+PACK_USAGE = [
+    ("pack-1", "2026-09", "2026-09-30", 7),
+    ("pack-1", MONTH, "2026-10-03", 6000),
+    ("pack-1", MONTH, "2026-10-04", 4000),
+]
 
 LADDERS = [
     ("domestic", "通用印刷体识别", 0, "0.15"),
@@ -157,8 +169,13 @@ def build(rows=BILL_LINES) -> duckdb.DuckDBPyConnection:
         "unit_price DECIMAL(18, 6))"
     )
     con.executemany("INSERT INTO cur_price_ladders VALUES (?, ?, ?, ?)", LADDERS)
-    con.execute("CREATE TABLE int_paid_packs (pack_id VARCHAR, list_price DECIMAL(18, 2))")
-    con.executemany("INSERT INTO int_paid_packs VALUES (?, ?)", PACK_LIST_PRICES)
+    con.execute(
+        "CREATE TABLE int_paid_packs (pack_id VARCHAR, owner_uin VARCHAR, billing_item VARCHAR, "
+        "size BIGINT, list_price DECIMAL(18, 2), charged_price DECIMAL(18, 2))"
+    )
+    con.executemany("INSERT INTO int_paid_packs VALUES (?, ?, ?, ?, ?, ?)", PAID_PACKS)
+    con.execute("CREATE TABLE int_pack_usage (pack_id VARCHAR, billing_month VARCHAR, draw_day DATE, units BIGINT)")
+    con.executemany("INSERT INTO int_pack_usage VALUES (?, ?, ?, ?)", PACK_USAGE)
     con.execute(BILL_LINES_DDL)
     con.executemany(
         "INSERT INTO bill_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -237,8 +254,9 @@ def test_focus_usage_split_by_coverage(con):
     assert free["PricingQuantity"] == free["ConsumedQuantity"] == 1000
     assert prepaid["PricingQuantity"] == prepaid["ConsumedQuantity"] == 10000
     assert postpaid["PricingQuantity"] == postpaid["ConsumedQuantity"] == 1500
-    for covered in (free, prepaid):
-        assert covered["BilledCost"] == covered["EffectiveCost"] == 0
+    assert free["BilledCost"] == free["EffectiveCost"] == prepaid["BilledCost"] == 0
+    # the 10000 units drawn from pack-1 (10000 for 1000.00) this month carry its cost
+    assert prepaid["EffectiveCost"] == Decimal("1000.00")
     assert postpaid["BilledCost"] == postpaid["EffectiveCost"] == Decimal("150.00")
     for r in got:
         assert r["ListUnitPrice"] == r["ContractedUnitPrice"] == Decimal("0.10")
@@ -248,10 +266,10 @@ def test_focus_usage_split_by_coverage(con):
     assert postpaid["ContractedCost"] == postpaid["BilledCost"]
 
 
-def test_focus_free_and_pack_rows_cost_nothing(con):
+def test_focus_free_and_pack_rows_bill_nothing(con):
     bad = con.execute(
-        "SELECT count(*) FROM focus WHERE x_Coverage IN ('free', 'prepaid') "
-        "AND (BilledCost <> 0 OR EffectiveCost <> 0)"
+        "SELECT count(*) FROM focus WHERE x_Coverage IN ('free', 'prepaid') AND BilledCost <> 0 "
+        "OR x_Coverage = 'free' AND EffectiveCost <> 0"
     ).fetchone()[0]
     assert bad == 0
     assert con.execute(
@@ -285,7 +303,9 @@ def test_R12_focus_pack_purchase_is_a_purchase_row(con):
     assert row["ChargeFrequency"] == "One-Time"
     assert row["PricingQuantity"] == 1
     assert row["PricingUnit"] == "Packs"
-    assert row["BilledCost"] == row["EffectiveCost"] == Decimal("1000.00")
+    assert row["BilledCost"] == Decimal("1000.00")
+    # FOCUS: EffectiveCost MUST be 0 on a purchase that covers future charges (amortised instead)
+    assert row["EffectiveCost"] == row["PricingCurrencyEffectiveCost"] == 0
     assert row["ListCost"] == row["ContractedCost"] == Decimal("1000.00")
     assert row["SkuId"] == "通用印刷体识别 pack"
     assert row["PricingCategory"] == "Standard"
@@ -318,7 +338,7 @@ def test_R20_focus_refund_is_a_negative_purchase(con):
     for r in (earlier, same_month):
         assert r["ChargeCategory"] == "Purchase"
         assert r["ChargeFrequency"] == "One-Time"
-        assert r["BilledCost"] == r["EffectiveCost"] == Decimal("-84.00")
+        assert (r["BilledCost"], r["EffectiveCost"]) == (Decimal("-84.00"), 0)
         assert r["PricingQuantity"] == -1
         # the list price is the published 120; the contracted one, what was paid
         assert (r["ListUnitPrice"], r["ContractedUnitPrice"]) == (Decimal("120"), Decimal("84"))
@@ -331,7 +351,8 @@ def test_R21_focus_qps_pack_is_a_purchase(con):
     (row,) = rows(con, "SELECT * FROM focus WHERE x_ChargeType = 'qps_pack'")
     assert row["ChargeCategory"] == "Purchase"
     assert row["ChargeFrequency"] == "One-Time"
-    assert row["BilledCost"] == Decimal("5200.00")
+    # a fee for capacity over its days, not a prepayment of usage: not amortised
+    assert row["BilledCost"] == row["EffectiveCost"] == Decimal("5200.00")
     assert row["SkuId"] == "身份证识别 QPS pack"
 
 
@@ -454,3 +475,38 @@ def test_focus_order_is_deterministic(con):
     ]
     assert keys == sorted(keys)
     assert len(set(keys)) == len(keys), "the order key must be unique"
+
+
+def test_focus_effective_cost_amortises_each_pack_over_the_units_it_covered():
+    """Through the real rating: 1000 free units, then 333 from a 1000-unit pack bought at 84 that
+    expires (333 × 0.084 = 27.972 → 27.97; its remainder is never amortised), then 5 from one
+    bought at 101 (0.505 → 0.51): the prepaid row's EffectiveCost is 28.48 while its BilledCost
+    is 0, and the purchase rows' EffectiveCost is 0 (FOCUS 1.2)."""
+    from datetime import timedelta
+
+    from ratingkit import CST, add_calls, add_events, new_con
+    from ocrbill.rate import build_month
+
+    con = new_con()
+    bought = datetime(2026, 10, 1, 8, tzinfo=CST)
+    add_events(con, [
+        {"event_type": "pack_purchase", "pack_id": "a", "owner_uin": "u1", "billing_item": "银行卡识别",
+         "size": 1000, "price": Decimal("84"), "purchased_at": bought, "expires_at": bought + timedelta(hours=3)},
+        {"event_type": "pack_purchase", "pack_id": "b", "owner_uin": "u1", "billing_item": "银行卡识别",
+         "size": 1000, "price": Decimal("101"), "purchased_at": bought + timedelta(minutes=1)},
+    ])
+    add_calls(con, [
+        {"request_id": f"{prefix}{i:04d}", "ts": bought + timedelta(hours=hours, seconds=i), "owner_uin": "u1",
+         "action": "BankCardOCR"}
+        for prefix, hours, count in [("f", 1, 1000), ("a", 2, 333), ("b", 4, 5)]
+        for i in range(count)
+    ])
+    build_month(con, "2026-10")
+    got = {(r["x_ChargeType"], r["x_Coverage"] or r["x_RefId"]): r
+           for r in rows(con, "SELECT * FROM focus WHERE BillingAccountId = 'u1'")}
+    assert got["usage", "free"]["EffectiveCost"] == 0
+    prepaid = got["usage", "prepaid"]
+    assert (prepaid["PricingQuantity"], prepaid["BilledCost"], prepaid["EffectiveCost"]) == (338, 0, Decimal("28.48"))
+    assert ("usage", "postpaid") not in got
+    assert got["pack_purchase", "a"]["EffectiveCost"] == got["pack_purchase", "b"]["EffectiveCost"] == 0
+    assert got["pack_purchase", "b"]["BilledCost"] == Decimal("101.00")
