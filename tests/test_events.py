@@ -603,6 +603,38 @@ def test_conflict_keeps_first(tmp_path, first, second):
     assert rows[0]["source_line"] == 1 and rejected[0]["source_line"] == 2
 
 
+def contract(**over: Any) -> dict[str, Any]:
+    return {"type": "contract_price", "owner_uin": "1", "billing_item": "通用印刷体识别（高精度版）", "unit_price": "0.04",
+            "from_month": "2026-10", **over}
+
+
+@pytest.mark.parametrize(
+    ("second", "accepted", "duplicates", "rejected"),
+    [
+        (contract(), 1, 1, {}),
+        (contract(billing_item="通用印刷体识别 (高精度版)"), 1, 1, {}),  # the same terms spelled otherwise
+        (contract(unit_price="0.03"), 1, 0, {"conflict": 1}),  # same month: which price holds?
+        (contract(to_month="2026-12"), 1, 0, {"conflict": 1}),
+        (contract(from_month="2026-11", unit_price="0.03"), 2, 0, {}),  # a new price from a later month
+        (contract(owner_uin="2"), 2, 0, {}),
+        (contract(billing_item="通用卡证鉴伪"), 2, 0, {}),
+    ],
+)
+def test_R10_a_second_contract_price_from_the_same_month_is_a_conflict(tmp_path, second, accepted, duplicates, rejected):
+    res, rows, _ = one(tmp_path, second, before=[contract()])
+    check_invariant(res)
+    assert (res.accepted, res.duplicates, res.rejected_by_reason) == (accepted, duplicates, rejected)
+    assert rows[0]["unit_price"] == Decimal("0.04")
+
+
+def test_R10_contract_price_conflict_across_loads(tmp_path):
+    wh = tmp_path / "wh"
+    load(wh, write_jsonl(tmp_path / "a.jsonl", [contract()]))
+    res = load(wh, write_jsonl(tmp_path / "b.jsonl", [contract(unit_price="0.011")]))
+    assert res.rejected_by_reason == {"conflict": 1}
+    assert [r["unit_price"] for r in table(wh)] == [Decimal("0.04")]
+
+
 def test_conflict_and_duplicate_across_files(tmp_path):
     wh = tmp_path / "wh"
     load(wh, write_jsonl(tmp_path / "a.jsonl", [purchase()]))

@@ -436,6 +436,15 @@ def test_R10_contract_tier_without_contract_is_flagged_and_zero():
     assert (line["tier_from"], line["amount"], line["flags"]) == (1_000_000, Decimal("0.00"), "needs_contract_price")
 
 
+@pytest.mark.parametrize(("calls_made", "flags", "postpaid"), [(1000, "", 0), (1001, "needs_contract_price", 1)])
+def test_R10_needs_contract_price_only_when_postpaid_units_reach_the_tier(calls_made, flags, postpaid):
+    """条码信息查询 is 联系商务 in every tier: units the free quota covers have nothing to price."""
+    con = new_con()
+    add_calls(con, calls(calls_made, action="QueryBarCode", step=timedelta(seconds=1)))
+    line = usage(bill(con, "2026-10"), "u1", "条码信息查询")
+    assert (line["postpaid_units"], line["amount"], line["flags"]) == (postpaid, Decimal("0.00"), flags)
+
+
 def test_R10_contract_price_applies_within_its_months():
     con = new_con()
     add_events(con, [

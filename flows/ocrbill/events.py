@@ -31,7 +31,9 @@ Normalisation (one wide table, columns in EVENTS_COLUMNS, NULL where a type has 
 Keys: event_key is pack_id (pack_purchase, pack_refund), order_id (qps_purchase), else a hash of
 the normalised content. (event_type, event_key) is unique among accepted events: the same key
 with the same normalised content is a duplicate (counted, not stored again); with different
-content it is rejected as `conflict` (the first accepted version stays).
+content it is rejected as `conflict` (the first accepted version stays). A contract_price is
+also a conflict when one for the same owner_uin, billing_item and from_month was accepted with
+another unit_price or to_month (R10: which would hold?).
 """
 
 from __future__ import annotations
@@ -476,11 +478,20 @@ class _State:
     # owners of the valid pack purchases anywhere in this load's files: events need not come in
     # time order, so a refund may be read before its purchase (_purchases_ahead)
     owner_ahead: dict[str, str] = field(default_factory=dict)
+    # (owner_uin, billing_item, from_month) of the accepted contract prices
+    contract_terms: set[tuple[str, str, str]] = field(default_factory=set)
 
     def accept(self, row: dict[str, Any], content: str) -> None:
         self.contents[(row["event_type"], row["event_key"])] = content
         if row["event_type"] == "pack_purchase":
             self.pack_owner[row["pack_id"]] = row["owner_uin"]
+        elif row["event_type"] == "contract_price":
+            self.contract_terms.add(_contract_terms_key(row))
+
+
+def _contract_terms_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    """Two contract prices of one account and item from the same month cannot both hold (R10)."""
+    return (row["owner_uin"], row["billing_item"], row["from_month"])
 
 
 def _committed_state(wh: Warehouse) -> _State:
@@ -595,6 +606,13 @@ def _load_file(
                     "conflict",
                     f"{row['event_type']} {key_name} {row['event_key']!r} was already accepted "
                     f"with different content",
+                )
+            if row["event_type"] == "contract_price" and _contract_terms_key(row) in state.contract_terms:
+                owner, item, from_month = _contract_terms_key(row)
+                raise EventError(
+                    "conflict",
+                    f"a contract_price for owner_uin {owner!r}, {item} from {from_month} was already "
+                    f"accepted with another unit_price or to_month",
                 )
         except EventError as exc:
             reject(line_no, exc.reason, exc.detail, raw)
