@@ -147,9 +147,9 @@ def build_in_order(
 ) -> None:
     """Build `month` with `int_suspensions` and `int_settlements` as they stand then.
 
-    For accounts with top-ups, every earlier month (from their first call, top-up or purchase) is built
-    in order with `build_models` and settled: every such account's bill, 0.00 when it had no
-    usage, settles on day 1 of the next month (R23). Other accounts never enter arrears.
+    For accounts with top-ups, every earlier month (from their first call, top-up or purchase)
+    is built in order with `build_models` and settled: every such account's bill, 0.00 when it
+    had no usage, settles on day 1 of the next month (R23). Other accounts never enter arrears.
     """
     violations = _violations(con)
     _replace_table(con, "int_settlements", [], SETTLEMENTS_SCHEMA)
