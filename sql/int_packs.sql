@@ -18,7 +18,8 @@ final as (
         pack_id, owner_uin, billing_item, kind, size, effective_at, expires_at,
         effective_at as listed_from,
         expires_at as serves_until,
-        cast(null as timestamp) as refunded_at
+        cast(null as timestamp) as refunded_at,
+        cast(null as timestamp) as purchased_at
     from free_packs
     union all
     select
@@ -27,7 +28,8 @@ final as (
         -- pack serves from effective_at, R7, so the month it serves must list its draws)
         least(purchased_at, effective_at) as listed_from,
         least(serves_until, refunds.requested_at) as serves_until,
-        refunds.requested_at as refunded_at
+        refunds.requested_at as refunded_at,
+        purchased_at
     from paid_packs
     left join refunds using (pack_id)
 )

@@ -1,6 +1,7 @@
 -- pack_balances: every pack that lives in the month, as it stands at month end (spec §3).
 -- Grain: one row per pack: paid packs bought (or back-dated to start) before month end that had
--- not stopped serving before the month began (refunded ones included); free packs that overlap
+-- not stopped serving before the month began (refunded ones included), or were bought in the
+-- month (R12 charges them there, even back-dated to an earlier expiry); free packs that overlap
 -- the month.
 -- Timestamps are UTC.
 with
@@ -42,7 +43,11 @@ final as (
     left join draws using (pack_id)
     cross join params
     where packs.listed_from < params.month_end
-      and (packs.serves_until > params.month_start or packs.refunded_at >= params.month_start)
+      and (
+          packs.serves_until > params.month_start
+          or packs.refunded_at >= params.month_start
+          or packs.purchased_at >= params.month_start and packs.purchased_at < params.month_end
+      )
 )
 
 select * from final

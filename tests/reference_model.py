@@ -522,7 +522,8 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
         refunded_this_month = state.refunded_at is not None and state.refunded_at >= month_start
         # listed from its purchase, or from an earlier (back-dated) effective_at: it serves from there
         listed_from = min(as_utc(pack.purchased_at), as_utc(pack.effective_at))
-        if listed_from < month_end and (stops > month_start or refunded_this_month):
+        bought_this_month = month_start <= as_utc(pack.purchased_at) < month_end
+        if listed_from < month_end and (stops > month_start or refunded_this_month or bought_this_month):
             listed.append(state)
     domestic_usage = {(o, i) for (o, s, i), u in usage.items()
                       if s == "domestic" and u["free"] + u["prepaid"] + u["postpaid"] > 0}

@@ -341,6 +341,19 @@ def test_R7_back_dated_pack_serves_from_effective_at_and_is_listed_in_the_months
     assert (r1["used_in_month"], r1["used_total"]) == (0, 10)
 
 
+def test_R7_R12_back_dated_pack_expired_before_its_purchase_is_listed_in_the_month_it_is_charged():
+    con = new_con()
+    add_events(con, [pack("bd", "u1", GENERAL, 1000, datetime(2026, 10, 15, tzinfo=CST), Decimal("84"),
+                          effective_at=datetime(2026, 9, 1, tzinfo=CST), expires_at=datetime(2026, 9, 30, tzinfo=CST))])
+    add_calls(con, [{"request_id": "u1", "ts": datetime(2026, 9, 10, tzinfo=CST), "owner_uin": "u1",
+                     "action": "GeneralBasicOCR", "images_total": 1500, "images_recognized": 1500}])
+    october = bill(con, "2026-10")
+    [bd] = [b for b in october["pack_balances"] if b["pack_id"] == "bd"]
+    assert (bd["used_in_month"], bd["used_total"], bd["status"]) == (0, 500, "expired")
+    assert [line["amount"] for line in october["bill_lines"] if line["charge_type"] == "pack_purchase"] == [Decimal("84.00")]
+    assert [b["pack_id"] for b in bill(con, "2026-11")["pack_balances"]] == []
+
+
 # --- R8 deduction order -------------------------------------------------------------------------
 
 def test_R8_call_spans_two_packs_in_effective_order():
