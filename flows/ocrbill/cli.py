@@ -250,7 +250,7 @@ def alerts(
 FLAG_MEANINGS = {
     "unpriced": "no price in the international price book, amount 0 (the seed has no "
     "international prices, R11: fill reference/intl_prices.csv); listed in run_report.json",
-    "needs_contract_price": "a 联系商务 tier without a contract price for the account, amount 0 (R10)",
+    "needs_contract_price": "postpaid units in a 联系商务 tier without a contract price for the account, amount 0 (R10)",
     "contract_price": "postpaid units priced at the account's contract price (R10)",
     "postpaid_not_enabled": "units went postpaid while postpaid mode was off: billed, to review (R25)",
 }
