@@ -11,6 +11,10 @@ params as (select * from stg_run_params),
 
 ladders as (select * from cur_price_ladders),
 
+-- R9 tier floors 0 / 1万 / 10万 / 100万, as the ladder states them (the reference check holds
+-- every ladder to exactly these; tests shrink them to reach every tier with a few calls)
+tier_floors as (select distinct tier_from from ref_postpaid_ladder),
+
 -- the month's units after the free packs (R6, R8), summed per line
 drawn as (
     select
@@ -56,15 +60,9 @@ tiered as (
         reached.*,
         tiers.unit_price as list_unit_price
     from (
-        select
-            totals.*,
-            case
-                when billable_units >= 1000000 then 1000000
-                when billable_units >= 100000 then 100000
-                when billable_units >= 10000 then 10000
-                else 0
-            end as tier_from
+        select totals.*, floors.tier_from
         from totals
+        asof left join tier_floors as floors on totals.billable_units >= floors.tier_from
     ) as reached
     left join ladders as tiers
         on reached.site = tiers.site

@@ -1,6 +1,6 @@
 -- pack_balances: every pack that lives in the month, as it stands at month end (spec §3).
 -- Grain: one row per pack: paid packs bought (or back-dated to start) before month end that had
--- not stopped serving before the month began (refunded ones included), or were bought in the
+-- not stopped serving before the month began, were refunded in the month, or were bought in the
 -- month (R12 charges them there, even back-dated to an earlier expiry); free packs that overlap
 -- the month.
 -- Timestamps are UTC.
@@ -45,7 +45,7 @@ final as (
     where packs.listed_from < params.month_end
       and (
           packs.serves_until > params.month_start
-          or packs.refunded_at >= params.month_start
+          or packs.refunded_at >= params.month_start and packs.refunded_at < params.month_end
           or packs.purchased_at >= params.month_start and packs.purchased_at < params.month_end
       )
 )

@@ -91,6 +91,7 @@ class Prices:
     ladder: dict[str, list[Decimal | None]]  # item -> price per tier; None = 联系商务 (R9, R10)
     intl_ladder: dict[str, list[Decimal | None]]  # international price book (R11)
     pack_list_price: dict[tuple[str, int], Decimal | None]  # (item, size) -> list price (R12)
+    tier_floors: tuple[int, ...] = TIER_FLOORS  # R9 (tests shrink them to reach every tier)
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,10 +176,10 @@ def units_of_call(call: Call, prices: Prices) -> dict[str, int]:
     return {item: n} if n > 0 else {}
 
 
-def tier_index(total_units: int) -> int:
+def tier_index(total_units: int, floors: tuple[int, ...] = TIER_FLOORS) -> int:
     """R9: index of the ladder tier reached by the month's total billable units."""
     index = 0
-    for i, floor in enumerate(TIER_FLOORS):
+    for i, floor in enumerate(floors):
         if total_units >= floor:
             index = i
     return index
@@ -424,7 +425,7 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
         billable = u["free"] + u["prepaid"] + u["postpaid"]
         if billable == 0:
             continue
-        tier = tier_index(billable)  # R9: the free units are inside the total
+        tier = tier_index(billable, prices.tier_floors)  # R9: the free units are inside the total
         postpaid = u["postpaid"]
         flags: list[str] = []
         if site == "domestic":
@@ -465,7 +466,7 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
             "free_units": u["free"],
             "prepaid_units": u["prepaid"],
             "postpaid_units": postpaid,
-            "tier_from": TIER_FLOORS[tier],
+            "tier_from": prices.tier_floors[tier],
             "unit_price": unit_price,
             "amount": amount,
             "flags": tuple(sorted(flags)),

@@ -354,6 +354,20 @@ def test_R7_R12_back_dated_pack_expired_before_its_purchase_is_listed_in_the_mon
     assert [b["pack_id"] for b in bill(con, "2026-11")["pack_balances"]] == []
 
 
+@pytest.mark.parametrize("month, listed", [("2026-08", ["bd"]), ("2026-09", []), ("2026-10", ["bd"])])
+def test_R7_R20_refund_after_the_month_does_not_list_a_pack_that_stopped_before_it(month, listed):
+    """Found by hypothesis in CI: bought (and refunded) on 1 October, back-dated to serve 22–23
+    August. September neither charges, serves nor refunds it; August and October list it."""
+    con = new_con()
+    bought = datetime(2026, 10, 1, tzinfo=CST)
+    add_events(con, [
+        pack("bd", "u1", ID, 1, bought, Decimal("1"), effective_at=datetime(2026, 8, 22, tzinfo=CST),
+             expires_at=datetime(2026, 8, 23, tzinfo=CST)),
+        {"event_type": "pack_refund", "pack_id": "bd", "owner_uin": "u1", "requested_at": bought, "event_key": "bd-r"},
+    ])
+    assert [b["pack_id"] for b in bill(con, month)["pack_balances"]] == listed
+
+
 # --- R8 deduction order -------------------------------------------------------------------------
 
 def test_R8_call_spans_two_packs_in_effective_order():

@@ -3,8 +3,8 @@
 Lifecycle events ride along: refund requests at and around the window's close (R20), violation
 suspensions (R24) and postpaid switches / account openings (R25).
 
-Free quotas are shrunk (in both) so that small random inputs reach the paid packs and postpaid;
-packs start and expire mid-month, several per item, and calls sit on month boundaries in several
+Free quotas and the ladder's tier floors are shrunk (in both) so that small random inputs reach
+the paid packs, postpaid and every tier, 联系商务 ones with and without a contract price (R10); packs start and expire mid-month, several per item, and calls sit on month boundaries in several
 offsets. Everything the bill says must match: usage lines, pack charges, pack balances.
 """
 
@@ -22,10 +22,12 @@ UTC = timezone.utc
 BASE = datetime(2026, 9, 30, 16, 0, tzinfo=UTC)  # 2026-10-01 00:00 UTC+8
 OWNERS = ("u1", "u2")
 ACTIONS = ("IDCardOCR", "RecognizeEncryptedIDCardOCR", "DriverLicenseOCR", "VehicleLicenseOCR",
-           "RecognizeFormulaOCR", "MixedInvoiceOCR", "BankCardOCR")
+           "RecognizeFormulaOCR", "MixedInvoiceOCR", "BankCardOCR", "GeneralBasicOCR", "QueryBarCode")
 PACK_ITEMS = ("身份证识别", "行驶证/驾驶证识别", "公式识别", "通用票据识别（大票）", "通用票据识别（小票）")
 ERRORS = (None, None, None, "FailedOperation.EmptyImageError", "FailedOperation.ImageBlur", "Unknown.Code")
 SMALL_FREE = {"monthly": 3, "once": 4}
+SMALL_TIERS = (0, 3, 6, 10)  # R9 floors 0 / 1万 / 10万 / 100万, shrunk
+CONTRACT_ITEMS = ("通用印刷体识别", "条码信息查询", "身份证识别")  # 联系商务 in some tier (R10)
 
 # instants around the Sep/Oct/Nov boundaries, as offsets in seconds from BASE
 offsets = st.one_of(
@@ -35,8 +37,8 @@ offsets = st.one_of(
 
 
 @st.composite
-def call_rows(draw):
-    action = draw(st.sampled_from(ACTIONS))
+def call_rows(draw, actions):
+    action = draw(st.sampled_from(actions))
     row = {
         "ts": BASE + timedelta(seconds=draw(offsets), milliseconds=draw(st.integers(0, 999))),
         "owner_uin": draw(st.sampled_from(OWNERS)),
@@ -113,13 +115,39 @@ def lifecycle_events(draw, packs, call_times):
 
 @st.composite
 def scenarios(draw):
-    rows = draw(st.lists(call_rows(), max_size=40))
+    # a few actions per scenario, so that a line gathers enough units to climb the tiers
+    actions = draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=3, unique=True))
+    rows = draw(st.lists(call_rows(actions), max_size=40))
+    # some calls come in bursts (1 ms apart), so that lines climb the shrunk tiers
+    rows = [{**row, "ts": row["ts"] + timedelta(milliseconds=k)}
+            for row in rows for k in range(draw(st.sampled_from([1, 1, 1, 4, 9])))]
     calls = [{"request_id": f"r{i:03d}", **row} for i, row in enumerate(rows)]
     n_packs = draw(st.integers(0, 4))
     packs = [draw(pack_rows(i)) for i in range(n_packs)]
     packs += draw(lifecycle_events(packs, [(c["ts"], c["owner_uin"]) for c in calls]))
+    packs += draw(contract_prices())
     month = draw(st.sampled_from(["2026-09", "2026-10", "2026-11"]))
     return calls, packs, month
+
+
+@st.composite
+def contract_prices(draw):
+    """At most one contract price per (owner, item): for one month or open-ended (R10)."""
+    events = []
+    for owner in OWNERS:
+        for item in CONTRACT_ITEMS:
+            if draw(st.booleans()):
+                start = draw(st.sampled_from(["2026-09", "2026-10", "2026-11"]))
+                events.append({"event_type": "contract_price", "owner_uin": owner, "billing_item": item,
+                               "unit_price": Decimal(draw(st.integers(1, 999))) / 1000, "from_month": start,
+                               "to_month": draw(st.sampled_from([None, start])), "event_key": f"c-{owner}-{item}"})
+    return events
+
+
+def contracts_in(events: list[dict], month: str) -> dict[tuple[str, str], Decimal]:
+    """The model's contract prices valid in `month`."""
+    return {(e["owner_uin"], e["billing_item"]): e["unit_price"] for e in events if e["event_type"] == "contract_price"
+            and e["from_month"] <= month and (e["to_month"] is None or month <= e["to_month"])}
 
 
 def prices_from(con) -> model.Prices:
@@ -144,6 +172,7 @@ def prices_from(con) -> model.Prices:
         ladder=ladder,
         intl_ladder={},
         pack_list_price={(i, s): p for i, s, p in con.execute("SELECT billing_item, size, list_price FROM ref_pack_prices").fetchall()},
+        tier_floors=tuple(t for (t,) in con.execute("SELECT DISTINCT tier_from FROM ref_postpaid_ladder ORDER BY 1").fetchall()),
     )
 
 
@@ -181,6 +210,8 @@ def sql_and_model(calls: list[dict], packs: list[dict], month: str) -> tuple[tup
     con = new_con()
     con.execute("UPDATE ref_billing_items SET free_units = CASE free_kind WHEN 'monthly' THEN ? WHEN 'once' THEN ? END WHERE free_kind <> 'none'",
                 [SMALL_FREE["monthly"], SMALL_FREE["once"]])
+    con.execute("UPDATE ref_postpaid_ladder SET tier_from = CASE tier_from WHEN 10000 THEN ? WHEN 100000 THEN ? "
+                "WHEN 1000000 THEN ? ELSE tier_from END", list(SMALL_TIERS[1:]))
     add_calls(con, calls)
     add_events(con, packs)
     got = sql_side(bill(con, month))
@@ -203,7 +234,8 @@ def sql_and_model(calls: list[dict], packs: list[dict], month: str) -> tuple[tup
         postpaid_switches=tuple((e["owner_uin"], e["at"], e["enabled"]) for e in packs if e["event_type"] == "postpaid"),
         opened_at=tuple((e["owner_uin"], e["opened_at"]) for e in packs if e["event_type"] == "account"),
     )
-    return got, model_side(model.rate_month(month, model_calls, model_packs, prices, life=life))
+    return got, model_side(model.rate_month(month, model_calls, model_packs, prices,
+                                            contract_prices=contracts_in(packs, month), life=life))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
