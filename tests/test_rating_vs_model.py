@@ -1,7 +1,7 @@
 """The SQL rating against the slow per-call model (tests/reference_model.py), on random inputs.
 
-Lifecycle events ride along: refund requests at and around the window's close (R20), violation
-suspensions (R24) and postpaid switches / account openings (R25).
+Activation events (R6b) and lifecycle events ride along: refund requests at and around the
+window's close (R20), violation suspensions (R24) and postpaid switches / account openings (R25).
 
 Free quotas and the ladder's tier floors are shrunk (in both) so that small random inputs reach
 the paid packs, postpaid and every tier, 联系商务 ones with and without a contract price (R10); packs start and expire mid-month, several per item, and calls sit on month boundaries in several
@@ -126,6 +126,7 @@ def scenarios(draw):
     packs = [draw(pack_rows(i)) for i in range(n_packs)]
     packs += draw(lifecycle_events(packs, [(c["ts"], c["owner_uin"]) for c in calls]))
     packs += draw(contract_prices())
+    packs += draw(activations())
     month = draw(st.sampled_from(["2026-09", "2026-10", "2026-11"]))
     return calls, packs, month
 
@@ -142,6 +143,15 @@ def contract_prices(draw):
                                "unit_price": Decimal(draw(st.integers(1, 999))) / 1000, "from_month": start,
                                "to_month": draw(st.sampled_from([None, start])), "event_key": f"c-{owner}-{item}"})
     return events
+
+
+@st.composite
+def activations(draw):
+    """R6b: 公式识别's one-time free pack opened by an event, near the calls or about a year before."""
+    return [{"event_type": "activation", "owner_uin": owner, "billing_item": "公式识别",
+             "at": BASE + timedelta(seconds=draw(offsets)) - draw(st.sampled_from([timedelta(0), timedelta(days=365)])),
+             "event_key": f"act-{owner}"}
+            for owner in OWNERS if draw(st.booleans())]
 
 
 def contracts_in(events: list[dict], month: str) -> dict[tuple[str, str], Decimal]:
@@ -235,6 +245,8 @@ def sql_and_model(calls: list[dict], packs: list[dict], month: str) -> tuple[tup
         opened_at=tuple((e["owner_uin"], e["opened_at"]) for e in packs if e["event_type"] == "account"),
     )
     return got, model_side(model.rate_month(month, model_calls, model_packs, prices,
+                                            activations={(e["owner_uin"], e["billing_item"]): e["at"]
+                                                         for e in packs if e["event_type"] == "activation"},
                                             contract_prices=contracts_in(packs, month), life=life))
 
 
