@@ -1,10 +1,12 @@
 -- int_refund_requests: refund requests for packs, with the checks that do not depend on usage
 -- (R20). Grain: one row per pack_refund event. Whether a unit was drawn from the pack before
 -- the request is decided by the segment allocator, which walks the pack timeline in order.
+-- A request naming no paid pack is not here: report_issues lists it (`unknown_pack`).
 with
 
 refunds as (
-    select pack_id, requested_at from events where event_type = 'pack_refund'
+    -- owner_uin is the pack's when the purchase was loaded first, else as the request gave it
+    select pack_id, requested_at, owner_uin as requested_by from events where event_type = 'pack_refund'
 ),
 
 packs as (select * from int_paid_packs),
@@ -17,6 +19,7 @@ checked as (
     select
         refunds.pack_id,
         packs.owner_uin,
+        refunds.requested_by,
         packs.billing_item,
         refunds.requested_at,
         packs.purchased_at,
@@ -38,6 +41,8 @@ final as (
     select
         *,
         case
+            -- a request loaded before its purchase, naming another account (R20: not its pack)
+            when requested_by <> owner_uin then 'not_pack_owner'
             -- nothing bought yet: nothing to give back (the request names a later purchase)
             when requested_at < purchased_at then 'before_purchase'
             when requested_at >= window_closes_at then 'window_closed'

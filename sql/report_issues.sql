@@ -120,6 +120,15 @@ denied_refunds as (
       and requests.requested_at >= params.month_start and requests.requested_at < params.month_end
 ),
 
+-- R20: refund requests of the month naming no paid pack (a free pack's, or a purchase never loaded)
+unknown_pack_refunds as (
+    select 'refund_denied' as kind, refunds.pack_id as key, 1 as records, 'unknown_pack' as detail
+    from events as refunds, params
+    where refunds.event_type = 'pack_refund'
+      and refunds.requested_at >= params.month_start and refunds.requested_at < params.month_end
+      and refunds.pack_id not in (select pack_id from int_paid_packs)
+),
+
 -- R21: QPS orders bought in the month and rejected (class cap, no class or price), with the reason
 rejected_qps_orders as (
     select 'qps_order_rejected' as kind, orders.order_id as key, 1 as records, orders.reason as detail
@@ -164,6 +173,7 @@ final as (
     select * from quarantine_reasons
     union all select * from suspended_calls
     union all select * from denied_refunds
+    union all select * from unknown_pack_refunds
     union all select * from rejected_qps_orders
     union all select * from contract_overlaps
     union all select * from unknown_error_codes

@@ -350,6 +350,16 @@ def test_exports_carry_the_spec_columns_and_utc_instants(tmp_path):
     assert listed.splitlines() == ["billing_month,kind", "2026-10,exhausted", "2026-10,low"]
 
 
+def pack_charges_and_denied_refunds(wh: Path, month: str) -> tuple[list[tuple], list[tuple]]:
+    """Bill `month`; its pack charge lines (charge_type, ref_id, amount) and denied refunds."""
+    invoke("bill", "--warehouse", str(wh), "--month", month)
+    out = wh / "exports" / month
+    with open(out / "bill_lines.csv", encoding="utf-8") as fh:
+        lines = sorted((r["charge_type"], r["ref_id"], r["amount"]) for r in csv.DictReader(fh))
+    report = json.loads((out / "run_report.json").read_text(encoding="utf-8"))
+    return lines, [(i["key"], i["detail"]) for i in report["issues"].get("refund_denied", [])]
+
+
 def test_R20_refund_lines_before_their_purchase_lines_are_decided_not_lost(tmp_path):
     """An events file in time order may list a refund before its purchase: requested before the
     purchase, it is denied (before_purchase, in the run report); listed first but requested
@@ -365,14 +375,35 @@ def test_R20_refund_lines_before_their_purchase_lines_are_decided_not_lost(tmp_p
         {**pack, "pack_id": "late"},
     ]), encoding="utf-8")
     invoke("events", "--warehouse", str(wh), str(events))
-    invoke("bill", "--warehouse", str(wh), "--month", "2026-10")
-    out = wh / "exports" / "2026-10"
-    with open(out / "bill_lines.csv", encoding="utf-8") as fh:
-        lines = sorted((r["charge_type"], r["ref_id"], r["amount"]) for r in csv.DictReader(fh))
-    assert lines == [("pack_purchase", "early", "120.00"), ("pack_purchase", "late", "120.00"),
-                     ("pack_refund", "late", "-120.00")]
-    report = json.loads((out / "run_report.json").read_text(encoding="utf-8"))
-    assert [(i["key"], i["detail"]) for i in report["issues"]["refund_denied"]] == [("early", "before_purchase")]
+    charges, denied = pack_charges_and_denied_refunds(wh, "2026-10")
+    assert charges == [("pack_purchase", "early", "120.00"), ("pack_purchase", "late", "120.00"),
+                       ("pack_refund", "late", "-120.00")]
+    assert denied == [("early", "before_purchase")]
+
+
+def test_R20_refunds_loaded_in_a_run_before_their_purchases_are_decided_when_billed(tmp_path):
+    """Events split over runs in any order give the same bill: refunds loaded before any run
+    holds their purchase wait for the rating. One whose purchase never comes, or that names
+    another account, is denied in the run report."""
+    wh = tmp_path / "wh"
+    pack = {"type": "pack_purchase", "owner_uin": "100001", "billing_item": "身份证识别", "size": 1000,
+            "price": 120, "purchased_at": "2026-10-02T10:00:00+08:00"}
+    refunds, packs = tmp_path / "refunds.jsonl", tmp_path / "packs.jsonl"
+    refunds.write_text("".join(json.dumps(e) + "\n" for e in [
+        {"type": "pack_refund", "pack_id": "mine", "requested_at": "2026-10-03T10:00:00+08:00"},
+        {"type": "pack_refund", "pack_id": "theirs", "owner_uin": "9", "requested_at": "2026-10-03T10:00:00+08:00"},
+        {"type": "pack_refund", "pack_id": "ghost", "requested_at": "2026-10-03T10:00:00+08:00"},
+    ]), encoding="utf-8")
+    packs.write_text("".join(json.dumps({**pack, "pack_id": p}) + "\n" for p in ("mine", "theirs")), encoding="utf-8")
+    invoke("events", "--warehouse", str(wh), str(refunds))
+    invoke("events", "--warehouse", str(wh), str(packs))
+    charges, denied = pack_charges_and_denied_refunds(wh, "2026-10")
+    assert charges == [("pack_purchase", "mine", "120.00"), ("pack_purchase", "theirs", "120.00"),
+                       ("pack_refund", "mine", "-120.00")]
+    assert denied == [("ghost", "unknown_pack"), ("theirs", "not_pack_owner")]
+    one_run = tmp_path / "one_run"
+    invoke("events", "--warehouse", str(one_run), str(packs), str(refunds))
+    assert pack_charges_and_denied_refunds(one_run, "2026-10")[0] == charges
 
 
 def test_overlapping_bills_of_one_month_leave_a_whole_export(tmp_path):

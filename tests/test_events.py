@@ -463,7 +463,6 @@ REJECTED = [
     pytest.param(
         purchase(purchased_at="2019-12-31T00:00:00+08:00"), "no_list_price", id="before_price_valid_from"
     ),
-    pytest.param({"type": "pack_refund", "pack_id": "NOPE", "requested_at": T0}, "unknown_pack", id="unknown_pack"),
 ]
 
 
@@ -505,16 +504,26 @@ def test_refund_before_its_purchase_in_the_same_load_is_accepted(tmp_path):
     assert owners == {"P1": "100001", "P2": "100001"}
 
 
-def test_refund_loaded_before_any_load_of_its_purchase_is_unknown_pack(tmp_path):
+@pytest.mark.parametrize("given_owner", [None, "100001", "9"])
+def test_refund_loaded_before_any_load_of_its_purchase_is_kept_as_given(tmp_path, given_owner):
+    """Its purchase may come in a later run: the refund is stored with the owner it gives (R20
+    decides it at rating), and loading it again once the purchase is in is a duplicate."""
     wh = tmp_path / "wh"
-    res = load(wh, write_jsonl(tmp_path / "a.jsonl", [{"type": "pack_refund", "pack_id": "P1", "requested_at": T0}]))
-    assert res.rejected_by_reason == {"unknown_pack": 1}
+    refund = {"type": "pack_refund", "pack_id": "P1", "requested_at": T0, "owner_uin": given_owner}
+    res = load(wh, write_jsonl(tmp_path / "a.jsonl", [refund]))
+    assert (res.accepted, res.rejected) == (1, 0)
+    load(wh, write_jsonl(tmp_path / "b.jsonl", [purchase()]))
+    again = load(wh, write_jsonl(tmp_path / "c.jsonl", [refund]))
+    assert (again.accepted, again.duplicates, again.rejected) == (0, 1, 0)
+    refunds = [r for r in table(wh) if r["event_type"] == "pack_refund"]
+    assert [(r["pack_id"], r["owner_uin"]) for r in refunds] == [("P1", given_owner)]
 
 
-def test_refund_of_rejected_purchase_is_unknown_pack(tmp_path):
+def test_refund_of_rejected_purchase_is_kept_for_the_rating_to_deny(tmp_path):
     refund = {"type": "pack_refund", "pack_id": "P1", "requested_at": T0}
-    res, _, rejected = one(tmp_path, refund, before=[purchase(size=3000)])
-    assert [r["reason"] for r in rejected] == ["no_list_price", "unknown_pack"]
+    res, rows, rejected = one(tmp_path, refund, before=[purchase(size=3000)])
+    assert [r["reason"] for r in rejected] == ["no_list_price"]
+    assert [(r["event_type"], r["owner_uin"]) for r in rows] == [("pack_refund", None)]
 
 
 def test_refund_in_later_file_sees_committed_purchase(tmp_path):
@@ -532,9 +541,9 @@ def test_fixture_with_every_reason(tmp_path):
     wh = tmp_path / "wh"
     res = load(wh, FIXTURES / "rejects.jsonl")
     check_invariant(res)
-    assert (res.read, res.accepted, res.duplicates) == (15, 1, 1)
+    assert (res.read, res.accepted, res.duplicates) == (15, 2, 1)  # line 12: a refund kept for R20
     assert set(res.rejected_by_reason) == set(ev.REJECT_REASONS)
-    assert [r["source_line"] for r in table(wh, "events_rejected")] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14]
+    assert [r["source_line"] for r in table(wh, "events_rejected")] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14]
 
 
 def test_unreadable_bytes_and_corrupt_gzip(tmp_path):

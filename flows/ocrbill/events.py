@@ -25,6 +25,9 @@ Normalisation (one wide table, columns in EVENTS_COLUMNS, NULL where a type has 
   price stays NULL when absent (the list price is resolved at rating, R12) but a list price must
   exist for the item, size and purchase date, else the event is rejected `no_list_price`.
 - pack_refund: owner_uin is filled in from the purchase (if the event gives one it must match).
+  A refund whose purchase is not in yet (it comes in a later run, or never) is stored with the
+  owner it gives, if any: the rating takes the owner from the purchase and R20 decides it
+  (`unknown_pack`, `not_pack_owner` are denials in the run report, not load rejections).
 - uin-like ids (owner_uin, pack_id, order_id) are strings; JSON integers are accepted and kept
   as their decimal digits.
 
@@ -129,7 +132,6 @@ REJECT_REASONS = (
     "unknown_action",  # qps_purchase: action not in ref_interfaces, or it has no QPS class
     "no_list_price",  # pack_purchase without price and no list price for item/size/date (R12)
     "conflict",  # same pack_id / order_id already accepted with different content
-    "unknown_pack",  # pack_refund of a pack_id purchased neither before nor anywhere in this load
 )
 
 SOURCE_COLUMNS = ("event_key", "source_file", "source_line", "batch_id")
@@ -347,7 +349,7 @@ def _no_check(row: dict[str, Any], ref: EventReference) -> None:
 
 _CHECKS: dict[str, Callable[[dict[str, Any], EventReference], None]] = {
     "pack_purchase": _check_pack_purchase,
-    "pack_refund": _no_check,  # the pack is checked against what was accepted (unknown_pack)
+    "pack_refund": _no_check,  # its pack is looked up against what was accepted (_take_pack_owner)
     "postpaid": _no_check,
     "contract_price": _check_contract_price,
     "qps_purchase": _check_qps_purchase,
@@ -489,6 +491,18 @@ class _State:
             self.contract_terms.add(_contract_terms_key(row))
 
 
+def _take_pack_owner(row: dict[str, Any], state: _State) -> None:
+    """A refund takes its pack's owner; one whose purchase is not in yet keeps what it gives."""
+    owner = state.pack_owner.get(row["pack_id"]) or state.owner_ahead.get(row["pack_id"])
+    if owner is None:
+        return  # R20 decides it at rating: its purchase may come in a later run
+    if state.contents.get(("pack_refund", row["pack_id"])) == content_of(row):
+        return  # stored as given, before its purchase came: the same refund again
+    if row["owner_uin"] is not None and row["owner_uin"] != owner:
+        raise EventError("bad_value", f"owner_uin {row['owner_uin']!r} does not own pack {row['pack_id']!r}")
+    row["owner_uin"] = owner
+
+
 def _contract_terms_key(row: dict[str, Any]) -> tuple[str, str, str]:
     """Two contract prices of one account and item from the same month cannot both hold (R10)."""
     return (row["owner_uin"], row["billing_item"], row["from_month"])
@@ -586,14 +600,7 @@ def _load_file(
                 raise EventError("unreadable", f"not UTF-8: {exc}") from None
             row = normalise(parse_line(text.strip()), ref)
             if row["event_type"] == "pack_refund":
-                owner = state.pack_owner.get(row["pack_id"]) or state.owner_ahead.get(row["pack_id"])
-                if owner is None:
-                    raise EventError("unknown_pack", f"pack_id {row['pack_id']!r} was never purchased")
-                if row["owner_uin"] is not None and row["owner_uin"] != owner:
-                    raise EventError(
-                        "bad_value", f"owner_uin {row['owner_uin']!r} does not own pack {row['pack_id']!r}"
-                    )
-                row["owner_uin"] = owner
+                _take_pack_owner(row, state)
             content = content_of(row)  # after the refund took its pack's owner
             row["event_key"] = event_key(row, content)
             seen = state.contents.get((row["event_type"], row["event_key"]))
