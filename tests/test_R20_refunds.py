@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ratingkit import CST, add_calls, add_events, bill, new_con
+
+from ocrbill.events import load_events
+from ocrbill.export import bill_month
+from ocrbill.ingest import ingest_paths
 
 ID = "身份证识别"
 BOUGHT = datetime(2026, 10, 1, 15, 30, tzinfo=CST)
@@ -116,3 +125,52 @@ def test_R20_free_pack_units_do_not_block_a_refund():
     add_events(con, [purchase(), refund(datetime(2026, 10, 3, tzinfo=CST))])
     add_calls(con, [{"request_id": "c1", "ts": datetime(2026, 10, 2, tzinfo=CST), "owner_uin": "u1", "action": "IDCardOCR"}])
     assert [line["amount"] for line in lines_of(bill(con, "2026-10"), "pack_refund")] == [Decimal("-120.00")]
+
+
+# --- events split over runs ----------------------------------------------------------------------
+
+SPLIT_PACKS = [{"type": "pack_purchase", "pack_id": f"p{i}", "owner_uin": "100001", "billing_item": ID, "size": 1000,
+                "price": "120", "purchased_at": f"2026-10-0{2 + 2 * i}T10:00:00+08:00"} for i in range(3)]
+SPLIT_CALLS = [{"request_id": f"c{day}", "timestamp": f"2026-10-{day:02d}T12:00:00+08:00", "owner_uin": "100001",
+                "action": "IDCardOCR", "region": "ap-guangzhou", "images_total": 600, "images_recognized": 600}
+               for day in (3, 5, 12)]
+
+
+@st.composite
+def split_events(draw):
+    """The three purchases, refunds of some (an hour or nine days later, owner given or not, or
+    another's), one of a pack never bought; each event put in one of 1–3 files."""
+    events = list(SPLIT_PACKS)
+    for pack in SPLIT_PACKS:
+        if draw(st.booleans()):
+            later = pack["purchased_at"].replace("T10", "T11") if draw(st.booleans()) else "2026-10-13T10:00:00+08:00"
+            events.append({"type": "pack_refund", "pack_id": pack["pack_id"], "requested_at": later,
+                           "owner_uin": draw(st.sampled_from([None, "100001", "9"]))})
+    events.append({"type": "pack_refund", "pack_id": "ghost", "requested_at": "2026-10-09T10:00:00+08:00"})
+    files = draw(st.integers(1, 3))
+    parts = [draw(st.integers(0, files - 1)) for _ in events]
+    split = [[e for e, part in zip(events, parts) if part == f] for f in range(files)]
+    return events, draw(st.permutations(split))
+
+
+def bill_of(folder: Path, event_files: list[list[dict]]) -> dict[str, bytes]:
+    """Ingest the calls, load each events file in its own run, bill October: the export's bytes."""
+    wh = folder / "wh"
+    calls = folder / "calls.jsonl"
+    calls.write_text("".join(json.dumps(c) + "\n" for c in SPLIT_CALLS), encoding="utf-8")
+    ingest_paths(wh, [calls])
+    for i, events in enumerate(event_files):
+        path = folder / f"events_{i}.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+        load_events(wh, [path])
+    bill_month(wh, "2026-10")
+    out = wh / "exports" / "2026-10"
+    return {name: (out / name).read_bytes() for name in ("bill_lines.csv", "bill_summary.csv", "pack_balances.csv")}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(split_events())
+def test_R20_bill_is_unchanged_by_how_events_are_split_over_runs(scenario):
+    events, split = scenario
+    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as several:
+        assert bill_of(Path(several), split) == bill_of(Path(one), [events])
