@@ -5,7 +5,7 @@
 with
 
 refunds as (
-    -- owner_uin is the pack's when the purchase was loaded first, else as the request gave it
+    -- owner_uin as the request gave it, if it did: the pack's owner comes from the purchase
     select pack_id, requested_at, owner_uin as requested_by from events where event_type = 'pack_refund'
 ),
 
@@ -41,7 +41,7 @@ final as (
     select
         *,
         case
-            -- a request loaded before its purchase, naming another account (R20: not its pack)
+            -- a request naming another account than the pack's (R20: not its pack to refund)
             when requested_by <> owner_uin then 'not_pack_owner'
             -- nothing bought yet: nothing to give back (the request names a later purchase)
             when requested_at < purchased_at then 'before_purchase'

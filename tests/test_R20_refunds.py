@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -139,17 +139,23 @@ SPLIT_CALLS = [{"request_id": f"c{day}", "timestamp": f"2026-10-{day:02d}T12:00:
 @st.composite
 def split_events(draw):
     """The three purchases, refunds of some (an hour or nine days later, owner given or not, or
-    another's), one of a pack never bought; each event put in one of 1–3 files."""
-    events = list(SPLIT_PACKS)
+    another's), one of a pack never bought; each event put in one of 1–3 files, and some refunds
+    sent again in another file, spelled otherwise (a duplicate)."""
+    events, again = list(SPLIT_PACKS), []
     for pack in SPLIT_PACKS:
         if draw(st.booleans()):
             later = pack["purchased_at"].replace("T10", "T11") if draw(st.booleans()) else "2026-10-13T10:00:00+08:00"
-            events.append({"type": "pack_refund", "pack_id": pack["pack_id"], "requested_at": later,
-                           "owner_uin": draw(st.sampled_from([None, "100001", "9"]))})
+            refund = {"type": "pack_refund", "pack_id": pack["pack_id"], "requested_at": later,
+                      "owner_uin": draw(st.sampled_from([None, "100001", "9"]))}
+            events.append(refund)
+            if draw(st.booleans()):
+                utc = datetime.fromisoformat(later).astimezone(UTC).isoformat().replace("+00:00", "Z")
+                owner = int(refund["owner_uin"]) if refund["owner_uin"] else None
+                again.append({**refund, "requested_at": utc, "owner_uin": owner})
     events.append({"type": "pack_refund", "pack_id": "ghost", "requested_at": "2026-10-09T10:00:00+08:00"})
     files = draw(st.integers(1, 3))
-    parts = [draw(st.integers(0, files - 1)) for _ in events]
-    split = [[e for e, part in zip(events, parts) if part == f] for f in range(files)]
+    parts = [draw(st.integers(0, files - 1)) for _ in events + again]
+    split = [[e for e, part in zip(events + again, parts) if part == f] for f in range(files)]
     return events, draw(st.permutations(split))
 
 
@@ -165,7 +171,8 @@ def bill_of(folder: Path, event_files: list[list[dict]]) -> dict[str, bytes]:
         load_events(wh, [path])
     bill_month(wh, "2026-10")
     out = wh / "exports" / "2026-10"
-    return {name: (out / name).read_bytes() for name in ("bill_lines.csv", "bill_summary.csv", "pack_balances.csv")}
+    return {name: (out / name).read_bytes()
+            for name in ("bill_lines.csv", "bill_summary.csv", "pack_balances.csv", "run_report.json")}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

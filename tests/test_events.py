@@ -227,13 +227,14 @@ def test_each_type_accepted_and_normalised(tmp_path, event, expected):
     assert row["source_file"] == str((tmp_path / "in.jsonl").resolve())
 
 
-def test_R20_pack_refund_takes_owner_from_purchase(tmp_path):
+def test_R20_pack_refund_is_stored_as_given(tmp_path):
+    """Its owner is the purchase's, looked up when the month is rated, not filled in at load."""
     refund = {"type": "pack_refund", "pack_id": "P1", "requested_at": "2026-10-03T09:00:00Z"}
     res, rows, _ = one(tmp_path, refund, before=[purchase()])
     assert res.accepted == 2
     row = rows[1]
     assert (row["event_type"], row["event_key"], row["pack_id"], row["owner_uin"]) == (
-        "pack_refund", "P1", "P1", "100001"
+        "pack_refund", "P1", "P1", None
     )
     assert row["requested_at"] == datetime(2026, 10, 3, 9, 0)
 
@@ -491,7 +492,7 @@ def test_explicit_price_needs_no_list_price(tmp_path):
 
 def test_refund_before_its_purchase_in_the_same_load_is_accepted(tmp_path):
     """Events need not come in time order: a refund read before its purchase (an earlier line,
-    or an earlier file of the same load) takes the pack's owner; R20 then decides it."""
+    or an earlier file of the same load) is stored as given; R20 decides it at rating."""
     refund = {"type": "pack_refund", "pack_id": "P1", "requested_at": T0}
     wh = tmp_path / "wh"
     res = load(wh, write_jsonl(tmp_path / "a.jsonl", [refund, purchase()]))
@@ -501,7 +502,7 @@ def test_refund_before_its_purchase_in_the_same_load_is_accepted(tmp_path):
     res = load(wh, *files)
     assert (res.accepted, res.rejected) == (2, 0)
     owners = {r["pack_id"]: r["owner_uin"] for r in table(wh) if r["event_type"] == "pack_refund"}
-    assert owners == {"P1": "100001", "P2": "100001"}
+    assert owners == {"P1": None, "P2": None}
 
 
 @pytest.mark.parametrize("given_owner", [None, "100001", "9"])
@@ -526,15 +527,27 @@ def test_refund_of_rejected_purchase_is_kept_for_the_rating_to_deny(tmp_path):
     assert [(r["event_type"], r["owner_uin"]) for r in rows] == [("pack_refund", None)]
 
 
-def test_refund_in_later_file_sees_committed_purchase(tmp_path):
+@pytest.mark.parametrize("purchase_first", [True, False])
+@pytest.mark.parametrize(
+    ("first", "second", "verdict"),
+    [
+        ({"owner_uin": 100001}, {"owner_uin": "100001"}, "duplicate"),
+        ({"requested_at": T0}, {"requested_at": "2026-10-01T02:00:00Z"}, "duplicate"),  # the same instant
+        ({}, {"owner_uin": "100001"}, "conflict"),  # stored as given: an owner added is other content
+        ({"owner_uin": "9"}, {}, "conflict"),
+        ({}, {"requested_at": "2026-10-02T00:00:00Z"}, "conflict"),
+    ],
+)
+def test_refund_sent_again_is_judged_the_same_before_or_after_its_purchase(tmp_path, purchase_first, first, second, verdict):
+    """A refund is stored as given, so whether a second one for the pack is a duplicate or a
+    conflict does not depend on which run brought the purchase."""
     wh = tmp_path / "wh"
-    load(wh, write_jsonl(tmp_path / "a.jsonl", [purchase()]))
-    refund = {"type": "pack_refund", "pack_id": "P1", "requested_at": T0, "owner_uin": 100001}
-    res = load(wh, write_jsonl(tmp_path / "b.jsonl", [refund]))
-    assert res.accepted == 1
-    bad_owner = {"type": "pack_refund", "pack_id": "P1", "requested_at": "2026-10-02T00:00:00Z", "owner_uin": "9"}
-    res = load(wh, write_jsonl(tmp_path / "c.jsonl", [bad_owner]))
-    assert res.rejected_by_reason == {"bad_value": 1}
+    base = {"type": "pack_refund", "pack_id": "P1", "requested_at": "2026-10-01T08:00:00Z"}
+    files = [write_jsonl(tmp_path / "r1.jsonl", [{**base, **first}]), write_jsonl(tmp_path / "r2.jsonl", [{**base, **second}])]
+    bought = write_jsonl(tmp_path / "p.jsonl", [purchase()])
+    for path in ([bought, *files] if purchase_first else [files[0], bought, files[1]]):
+        res = load(wh, path)
+    assert (res.duplicates, res.rejected_by_reason) == ((1, {}) if verdict == "duplicate" else (0, {"conflict": 1}))
 
 
 def test_fixture_with_every_reason(tmp_path):

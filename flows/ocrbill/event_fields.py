@@ -259,7 +259,7 @@ FIELDS: dict[str, list[tuple[str, str, Parser, bool]]] = {
     "pack_refund": [
         ("pack_id", "pack_id", _parse_id, True),
         ("requested_at", "requested_at", parse_timestamp, True),
-        ("owner_uin", "owner_uin", _parse_id, False),  # checked against the purchase
+        ("owner_uin", "owner_uin", _parse_id, False),  # checked against the purchase at rating (R20)
     ],
     "postpaid": [
         ("owner_uin", "owner_uin", _parse_id, True),

@@ -24,10 +24,10 @@ Normalisation (one wide table, columns in EVENTS_COLUMNS, NULL where a type has 
   the same wall-clock instant in Asia/Shanghai (29 Feb → 28 Feb, like SQL `+ INTERVAL 1 YEAR`).
   price stays NULL when absent (the list price is resolved at rating, R12) but a list price must
   exist for the item, size and purchase date, else the event is rejected `no_list_price`.
-- pack_refund: owner_uin is filled in from the purchase (if the event gives one it must match).
-  A refund whose purchase is not in yet (it comes in a later run, or never) is stored with the
-  owner it gives, if any: the rating takes the owner from the purchase and R20 decides it
-  (`unknown_pack`, `not_pack_owner` are denials in the run report, not load rejections).
+- pack_refund: stored as given (owner_uin optional), whether or not its purchase is in yet: the
+  purchase may come in a later run, and what is stored must not depend on the order of the runs.
+  The rating takes the owner from the purchase and R20 decides the refund (`unknown_pack`,
+  `not_pack_owner` are denials in the run report, not load rejections).
 - uin-like ids (owner_uin, pack_id, order_id) are strings; JSON integers are accepted and kept
   as their decimal digits.
 
@@ -349,7 +349,7 @@ def _no_check(row: dict[str, Any], ref: EventReference) -> None:
 
 _CHECKS: dict[str, Callable[[dict[str, Any], EventReference], None]] = {
     "pack_purchase": _check_pack_purchase,
-    "pack_refund": _no_check,  # its pack is looked up against what was accepted (_take_pack_owner)
+    "pack_refund": _no_check,  # its pack is looked up when the month is rated (R20)
     "postpaid": _no_check,
     "contract_price": _check_contract_price,
     "qps_purchase": _check_qps_purchase,
@@ -473,34 +473,16 @@ def _write_parquet(rows: list[dict[str, Any]], schema: pa.Schema, path: Path) ->
 
 @dataclass
 class _State:
-    """Accepted events so far: (event_type, event_key) → content, and pack owners."""
+    """Accepted events so far: (event_type, event_key) → content, and contract terms."""
 
     contents: dict[tuple[str, str], str] = field(default_factory=dict)
-    pack_owner: dict[str, str] = field(default_factory=dict)
-    # owners of the valid pack purchases anywhere in this load's files: events need not come in
-    # time order, so a refund may be read before its purchase (_purchases_ahead)
-    owner_ahead: dict[str, str] = field(default_factory=dict)
     # (owner_uin, billing_item, from_month) of the accepted contract prices
     contract_terms: set[tuple[str, str, str]] = field(default_factory=set)
 
     def accept(self, row: dict[str, Any], content: str) -> None:
         self.contents[(row["event_type"], row["event_key"])] = content
-        if row["event_type"] == "pack_purchase":
-            self.pack_owner[row["pack_id"]] = row["owner_uin"]
-        elif row["event_type"] == "contract_price":
+        if row["event_type"] == "contract_price":
             self.contract_terms.add(_contract_terms_key(row))
-
-
-def _take_pack_owner(row: dict[str, Any], state: _State) -> None:
-    """A refund takes its pack's owner; one whose purchase is not in yet keeps what it gives."""
-    owner = state.pack_owner.get(row["pack_id"]) or state.owner_ahead.get(row["pack_id"])
-    if owner is None:
-        return  # R20 decides it at rating: its purchase may come in a later run
-    if state.contents.get(("pack_refund", row["pack_id"])) == content_of(row):
-        return  # stored as given, before its purchase came: the same refund again
-    if row["owner_uin"] is not None and row["owner_uin"] != owner:
-        raise EventError("bad_value", f"owner_uin {row['owner_uin']!r} does not own pack {row['pack_id']!r}")
-    row["owner_uin"] = owner
 
 
 def _contract_terms_key(row: dict[str, Any]) -> tuple[str, str, str]:
@@ -514,24 +496,6 @@ def _committed_state(wh: Warehouse) -> _State:
         for row in pq.read_table(path, schema=EVENTS_SCHEMA).to_pylist():
             state.accept(row, content_of(row))
     return state
-
-
-def _purchases_ahead(files: list[Path], ref: EventReference) -> dict[str, str]:
-    """pack_id → owner_uin of the first valid pack purchase of each pack in `files`."""
-    owners: dict[str, str] = {}
-    for path in files:
-        for _line_no, data, error in _lines(path):
-            if error is not None:
-                break
-            if data is None or b"pack_purchase" not in data:
-                continue
-            try:
-                row = normalise(parse_line(data.decode("utf-8").strip().removeprefix("\ufeff")), ref)
-            except (EventError, UnicodeDecodeError):
-                continue
-            if row["event_type"] == "pack_purchase":
-                owners.setdefault(row["pack_id"], row["owner_uin"])
-    return owners
 
 
 def _committed_events_sources(wh: Warehouse) -> dict[str, dict[str, Any]]:
@@ -599,9 +563,7 @@ def _load_file(
             except UnicodeDecodeError as exc:
                 raise EventError("unreadable", f"not UTF-8: {exc}") from None
             row = normalise(parse_line(text.strip()), ref)
-            if row["event_type"] == "pack_refund":
-                _take_pack_owner(row, state)
-            content = content_of(row)  # after the refund took its pack's owner
+            content = content_of(row)
             row["event_key"] = event_key(row, content)
             seen = state.contents.get((row["event_type"], row["event_key"]))
             if seen is not None:
@@ -705,7 +667,6 @@ def load_events(
                     ref = EventReference.load(reference_dir or REFERENCE_DIR)
                 if state is None:
                     state = _committed_state(wh)
-                    state.owner_ahead = _purchases_ahead(files, ref)
                 counts = _load_file(wh, path, sha256, ref, state)
                 committed[sha256] = {"batch_id": batch_id_for(sha256), "counts": counts}
                 entry = {
