@@ -36,7 +36,7 @@ refunds as (
         -coalesce(requests.refund_amount, 0) as amount,
         '' as flags
     from int_refund_requests as requests
-    join int_refund_decisions as decisions using (pack_id)
+    join int_refund_decisions as decisions using (event_key)
     cross join params
     where decisions.status = 'approved'
       and requests.requested_at >= params.month_start and requests.requested_at < params.month_end

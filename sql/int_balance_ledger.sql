@@ -32,7 +32,7 @@ refunds as (
     select requests.owner_uin, requests.requested_at as "at", requests.refund_amount as amount,
            'pack_refund' as kind, requests.pack_id as ref_id
     from int_refund_requests as requests
-    join int_refund_decisions as decisions using (pack_id)
+    join int_refund_decisions as decisions using (event_key)
     where decisions.status = 'approved'
 ),
 

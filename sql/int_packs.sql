@@ -9,7 +9,7 @@ paid_packs as (select * from int_paid_packs),
 refunds as (
     select requests.pack_id, requests.requested_at
     from int_refund_requests as requests
-    join int_refund_decisions as decisions using (pack_id)
+    join int_refund_decisions as decisions using (event_key)
     where decisions.status = 'approved'
 ),
 

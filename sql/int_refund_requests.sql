@@ -1,12 +1,15 @@
 -- int_refund_requests: refund requests for packs, with the checks that do not depend on usage
--- (R20). Grain: one row per pack_refund event. Whether a unit was drawn from the pack before
--- the request is decided by the segment allocator, which walks the pack timeline in order.
+-- (R20). Grain: one row per pack_refund event (`event_key`; a pack may have several requests).
+-- Whether a unit was drawn from the pack before the request, or an earlier request was approved,
+-- is decided by the segment allocator, which walks the pack timeline in order.
 -- A request naming no paid pack is not here: report_issues lists it (`unknown_pack`).
 with
 
 refunds as (
     -- owner_uin as the request gave it, if it did: the pack's owner comes from the purchase
-    select pack_id, requested_at, owner_uin as requested_by from events where event_type = 'pack_refund'
+    select event_key, pack_id, requested_at, owner_uin as requested_by
+    from events
+    where event_type = 'pack_refund'
 ),
 
 packs as (select * from int_paid_packs),
@@ -17,6 +20,7 @@ violations as (
 
 checked as (
     select
+        refunds.event_key,
         refunds.pack_id,
         packs.owner_uin,
         refunds.requested_by,

@@ -1,8 +1,9 @@
 -- report_issues: what the month's run report must list besides the totals (spec §3 run report).
--- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes,
--- calls of actions without a billing item and calls no reference version covers in the month,
--- denied refunds (R20), rejected QPS orders (R21), calls not billed during a suspension (R24
--- anomalies), overlapping contract prices (R10), and flagged bill lines (R10, R11, R25).
+-- Grain: one row per (kind, key): quarantine reasons (all ingests), unknown error codes, calls
+-- of actions without a billing item and calls no reference version covers in the month, denied
+-- refunds (R20; one row per request, so a pack_id may come twice), rejected QPS orders (R21),
+-- calls not billed during a suspension (R24 anomalies), overlapping contract prices (R10), and
+-- flagged bill lines (R10, R11, R25).
 with
 
 params as (select * from stg_run_params),
@@ -114,7 +115,7 @@ flagged_lines as (
 denied_refunds as (
     select 'refund_denied' as kind, requests.pack_id as key, 1 as records, decisions.reason as detail
     from int_refund_requests as requests
-    join int_refund_decisions as decisions using (pack_id)
+    join int_refund_decisions as decisions using (event_key)
     cross join params
     where decisions.status = 'denied'
       and requests.requested_at >= params.month_start and requests.requested_at < params.month_end
@@ -183,4 +184,4 @@ final as (
 )
 
 select * from final
-order by kind, key
+order by kind, key, detail

@@ -127,6 +127,37 @@ def test_R20_free_pack_units_do_not_block_a_refund():
     assert [line["amount"] for line in lines_of(bill(con, "2026-10"), "pack_refund")] == [Decimal("-120.00")]
 
 
+def request(key, at, owner="u1"):
+    return {"event_type": "pack_refund", "pack_id": "p1", "owner_uin": owner, "requested_at": at, "event_key": key}
+
+
+SUSPENDED = {"event_type": "suspension", "owner_uin": "u1", "reason": "violation", "event_key": "s1",
+             "from_ts": datetime(2026, 10, 2, tzinfo=CST), "to_ts": datetime(2026, 10, 2, 12, tzinfo=CST)}
+
+
+@pytest.mark.parametrize(
+    ("events", "decisions"),
+    [
+        # another account's request does not take the owner's refund
+        ([request("a", datetime(2026, 10, 2, 6, tzinfo=CST), owner="u9"), request("b", datetime(2026, 10, 3, tzinfo=CST))],
+         [("a", "denied", "not_pack_owner"), ("b", "approved", None)]),
+        # a request denied during a violation suspension, another once it is over
+        ([SUSPENDED, request("a", datetime(2026, 10, 2, 6, tzinfo=CST)), request("b", datetime(2026, 10, 3, tzinfo=CST))],
+         [("a", "denied", "suspended_for_violation"), ("b", "approved", None)]),
+        # the first that passes is approved; a pack is refunded once
+        ([request("b", datetime(2026, 10, 3, tzinfo=CST)), request("a", datetime(2026, 10, 2, 6, tzinfo=CST))],
+         [("a", "approved", None), ("b", "denied", "already_refunded")]),
+    ],
+)
+def test_R20_each_request_of_a_pack_is_decided_at_its_instant(events, decisions):
+    con = new_con()
+    add_events(con, [purchase(), *events])
+    result = bill(con, "2026-10")
+    assert con.execute("SELECT event_key, status, reason FROM int_refund_decisions ORDER BY event_key").fetchall() == decisions
+    assert [line["amount"] for line in lines_of(result, "pack_refund")] == [Decimal("-120.00")]
+    assert [b["status"] for b in result["pack_balances"] if b["pack_id"] == "p1"] == ["refunded"]
+
+
 # --- events split over runs ----------------------------------------------------------------------
 
 SPLIT_PACKS = [{"type": "pack_purchase", "pack_id": f"p{i}", "owner_uin": "100001", "billing_item": ID, "size": 1000,

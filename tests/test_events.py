@@ -233,9 +233,8 @@ def test_R20_pack_refund_is_stored_as_given(tmp_path):
     res, rows, _ = one(tmp_path, refund, before=[purchase()])
     assert res.accepted == 2
     row = rows[1]
-    assert (row["event_type"], row["event_key"], row["pack_id"], row["owner_uin"]) == (
-        "pack_refund", "P1", "P1", None
-    )
+    assert (row["event_type"], row["pack_id"], row["owner_uin"]) == ("pack_refund", "P1", None)
+    assert row["event_key"] == ev.event_key(row, ev.content_of(row))  # a request: keyed by its content
     assert row["requested_at"] == datetime(2026, 10, 3, 9, 0)
 
 
@@ -533,21 +532,21 @@ def test_refund_of_rejected_purchase_is_kept_for_the_rating_to_deny(tmp_path):
     [
         ({"owner_uin": 100001}, {"owner_uin": "100001"}, "duplicate"),
         ({"requested_at": T0}, {"requested_at": "2026-10-01T02:00:00Z"}, "duplicate"),  # the same instant
-        ({}, {"owner_uin": "100001"}, "conflict"),  # stored as given: an owner added is other content
-        ({"owner_uin": "9"}, {}, "conflict"),
-        ({}, {"requested_at": "2026-10-02T00:00:00Z"}, "conflict"),
+        ({}, {"owner_uin": "100001"}, "another request"),  # stored as given: an owner added is other content
+        ({"owner_uin": "9"}, {}, "another request"),  # not the owner's: it must not block the owner's own
+        ({}, {"requested_at": "2026-10-02T00:00:00Z"}, "another request"),
     ],
 )
 def test_refund_sent_again_is_judged_the_same_before_or_after_its_purchase(tmp_path, purchase_first, first, second, verdict):
-    """A refund is stored as given, so whether a second one for the pack is a duplicate or a
-    conflict does not depend on which run brought the purchase."""
+    """A refund request is stored as given and keyed by its content: a second one for the pack
+    is a duplicate or another request (R20 decides each), whichever run brought the purchase."""
     wh = tmp_path / "wh"
     base = {"type": "pack_refund", "pack_id": "P1", "requested_at": "2026-10-01T08:00:00Z"}
     files = [write_jsonl(tmp_path / "r1.jsonl", [{**base, **first}]), write_jsonl(tmp_path / "r2.jsonl", [{**base, **second}])]
     bought = write_jsonl(tmp_path / "p.jsonl", [purchase()])
     for path in ([bought, *files] if purchase_first else [files[0], bought, files[1]]):
         res = load(wh, path)
-    assert (res.duplicates, res.rejected_by_reason) == ((1, {}) if verdict == "duplicate" else (0, {"conflict": 1}))
+    assert (res.accepted, res.duplicates, res.rejected) == ((0, 1, 0) if verdict == "duplicate" else (1, 0, 0))
 
 
 def test_fixture_with_every_reason(tmp_path):
@@ -665,11 +664,12 @@ def test_conflict_and_duplicate_across_files(tmp_path):
     assert [r["pack_id"] for r in table(wh)] == ["P1", "P2"]
 
 
-def test_second_refund_with_other_time_is_conflict(tmp_path):
+def test_second_refund_with_other_time_is_another_request(tmp_path):
+    """R20 decides each request at its instant (a later one is `already_refunded` after an approval)."""
     r1 = {"type": "pack_refund", "pack_id": "P1", "requested_at": T0}
     r2 = {"type": "pack_refund", "pack_id": "P1", "requested_at": "2026-10-02T00:00:00Z"}
     res, _, _ = one(tmp_path, r2, before=[purchase(), r1, r1])
-    assert (res.accepted, res.duplicates, res.rejected_by_reason) == (2, 1, {"conflict": 1})
+    assert (res.accepted, res.duplicates, res.rejected_by_reason) == (3, 1, {})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,15 +24,17 @@ Normalisation (one wide table, columns in EVENTS_COLUMNS, NULL where a type has 
   the same wall-clock instant in Asia/Shanghai (29 Feb → 28 Feb, like SQL `+ INTERVAL 1 YEAR`).
   price stays NULL when absent (the list price is resolved at rating, R12) but a list price must
   exist for the item, size and purchase date, else the event is rejected `no_list_price`.
-- pack_refund: stored as given (owner_uin optional), whether or not its purchase is in yet: the
-  purchase may come in a later run, and what is stored must not depend on the order of the runs.
-  The rating takes the owner from the purchase and R20 decides the refund (`unknown_pack`,
-  `not_pack_owner` are denials in the run report, not load rejections).
+- pack_refund: a request, stored as given (owner_uin optional), whether or not its purchase is
+  in yet: the purchase may come in a later run, and what is stored must not depend on the order
+  of the runs. Every distinct request of a pack is kept; the rating takes the owner from the
+  purchase and R20 decides each request at its instant (`unknown_pack`, `not_pack_owner`,
+  `already_refunded` are denials in the run report, not load rejections).
 - uin-like ids (owner_uin, pack_id, order_id) are strings; JSON integers are accepted and kept
   as their decimal digits.
 
-Keys: event_key is pack_id (pack_purchase, pack_refund), order_id (qps_purchase), else a hash of
-the normalised content. (event_type, event_key) is unique among accepted events: the same key
+Keys: event_key is pack_id (pack_purchase), order_id (qps_purchase), else a hash of the
+normalised content (so a pack_refund sent again as it was is a duplicate, and another request
+for the same pack is another event). (event_type, event_key) is unique among accepted events: the same key
 with the same normalised content is a duplicate (counted, not stored again); with different
 content it is rejected as `conflict` (the first accepted version stays). A contract_price is
 also a conflict when one for the same owner_uin, billing_item and from_month was accepted with
@@ -135,7 +137,7 @@ REJECT_REASONS = (
 )
 
 SOURCE_COLUMNS = ("event_key", "source_file", "source_line", "batch_id")
-_KEYED_BY = {"pack_purchase": "pack_id", "pack_refund": "pack_id", "qps_purchase": "order_id"}
+_KEYED_BY = {"pack_purchase": "pack_id", "qps_purchase": "order_id"}
 
 
 @dataclass

@@ -74,11 +74,13 @@ def allocate_segments(
 
     `segments`: (owner, item, seg_start, units), one per segment with demand.
     `packs`: (owner, item, pack_id, size, effective_at, serves_until).
-    `refunds`: (owner, item, pack_id, requested_at, denied_reason) where denied_reason is the
-    usage-free check's verdict (None = may be approved).
+    `refunds`: (owner, item, pack_id, requested_at, denied_reason, request_key) where
+    denied_reason is the usage-free check's verdict (None = may be approved).
     Returns the allocations (owner, item, seg_start, pack_id, alloc_from, alloc_to): the pack
     takes units [alloc_from, alloc_to) of the segment's running total; and the refund decisions
-    (pack_id, status, reason). Loops over segments and refunds, never over calls.
+    (request_key, pack_id, status, reason): a pack's requests in time order, the first that
+    passes is approved, later ones are `already_refunded`. Loops over segments and refunds,
+    never over calls.
     """
     by_pair: dict[tuple, list[dict]] = defaultdict(list)
     for owner, item, pack_id, size, effective_at, serves_until in packs:
@@ -89,18 +91,26 @@ def allocate_segments(
         pair_packs.sort(key=lambda p: (p["effective_at"], p["pack_id"]))  # R8 order
     # Refunds are decided at their instant, before the segment that starts then is drawn:
     # a call at exactly requested_at is not "before" it, and the pack no longer serves it.
-    timeline: list[tuple] = [(ts, 0, owner, item, pack_id, reason) for owner, item, pack_id, ts, reason in refunds]
-    timeline += [(seg_start, 1, owner, item, None, units) for owner, item, seg_start, units in segments]
-    timeline.sort(key=lambda e: (e[2], e[3], e[0], e[1], e[4] or ""))
+    timeline: list[tuple] = [
+        (ts, 0, owner, item, key, (pack_id, reason)) for owner, item, pack_id, ts, reason, key in refunds
+    ]
+    timeline += [(seg_start, 1, owner, item, "", units) for owner, item, seg_start, units in segments]
+    timeline.sort(key=lambda e: (e[2], e[3], e[0], e[1], e[4]))  # owner, item, instant, kind, key
     allocations, decisions = [], []
-    for ts, kind, owner, item, pack_id, payload in timeline:
+    refunded: set[str] = set()
+    for ts, kind, owner, item, key, payload in timeline:
         pair_packs = by_pair[(owner, item)]
         if kind == 0:
+            pack_id, reason = payload
             pack = next(p for p in pair_packs if p["pack_id"] == pack_id)
-            reason = payload or ("units_drawn" if pack["left"] < pack["size"] else None)
+            if reason is None and pack_id in refunded:
+                reason = "already_refunded"
+            elif reason is None and pack["left"] < pack["size"]:
+                reason = "units_drawn"
             if reason is None:
                 pack["until"] = min(pack["until"], ts)
-            decisions.append((pack_id, "denied" if reason else "approved", reason))
+                refunded.add(pack_id)
+            decisions.append((key, pack_id, "denied" if reason else "approved", reason))
             continue
         units, taken = payload, 0
         for pack in pair_packs:
@@ -131,7 +141,7 @@ def _run_allocator(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT owner_uin, billing_item, pack_id, size, effective_at, serves_until FROM int_paid_packs"
     ).fetchall()
     refunds = con.execute(
-        "SELECT owner_uin, billing_item, pack_id, requested_at, denied_before_usage FROM int_refund_requests"
+        "SELECT owner_uin, billing_item, pack_id, requested_at, denied_before_usage, event_key FROM int_refund_requests"
     ).fetchall()
     allocations, decisions = allocate_segments(segments, packs, refunds)
     _table(con, "int_paid_allocations", allocations, pa.schema([
@@ -139,7 +149,7 @@ def _run_allocator(con: duckdb.DuckDBPyConnection) -> None:
         ("pack_id", pa.string()), ("alloc_from", pa.int64()), ("alloc_to", pa.int64()),
     ]))
     _table(con, "int_refund_decisions", decisions, pa.schema([
-        ("pack_id", pa.string()), ("status", pa.string()), ("reason", pa.string()),
+        ("event_key", pa.string()), ("pack_id", pa.string()), ("status", pa.string()), ("reason", pa.string()),
     ]))
 
 
