@@ -34,11 +34,11 @@ Normalisation (one wide table, columns in EVENTS_COLUMNS, NULL where a type has 
 
 Keys: event_key is pack_id (pack_purchase), order_id (qps_purchase), else a hash of the
 normalised content (so a pack_refund sent again as it was is a duplicate, and another request
-for the same pack is another event). (event_type, event_key) is unique among accepted events: the same key
-with the same normalised content is a duplicate (counted, not stored again); with different
-content it is rejected as `conflict` (the first accepted version stays). A contract_price is
-also a conflict when one for the same owner_uin, billing_item and from_month was accepted with
-another unit_price or to_month (R10: which would hold?).
+for the same pack is another event). (event_type, event_key) is unique among accepted events:
+the same key with the same normalised content is a duplicate (counted, not stored again); with
+different content it is rejected as `conflict` (the first accepted version stays). A
+contract_price is also a conflict when one for the same owner_uin, billing_item and from_month
+was accepted with another unit_price or to_month (R10: which would hold?).
 """
 
 from __future__ import annotations
