@@ -346,10 +346,11 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
     # Calls of earlier months are replayed too, so that pack balances carry over (months chain).
     # R20: refund requests are decided at their instant, before the calls of that same instant.
     replay = [(as_utc(c.ts), 1, c.request_id, c) for c in calls]
-    replay += [(as_utc(at), 0, pack_id, None) for pack_id, at in life.refund_requests]
+    # A pack may have several requests: each is decided at its instant (key: its index).
+    replay += [(as_utc(at), 0, f"{i:06d}", None) for i, (_pack_id, at) in enumerate(life.refund_requests)]
     replay = [r for r in replay if r[0] < month_end]
     replay.sort(key=lambda r: r[:3])
-    refund_decisions: dict[str, tuple[str, str | None]] = {}
+    refund_decisions: dict[str, tuple[str, str | None]] = {}  # request index -> (status, reason)
 
     # R22: (pack_id, kind) → (t, request_id) of the unit that raised it; each kind once per pack
     raised: dict[tuple[str, str], tuple[datetime, str]] = {}
@@ -375,8 +376,10 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
 
     for t, _order, key, call in replay:
         if call is None:
-            pack, state = paid_by_id[key]
-            if t >= refund_window_closes(pack.purchased_at):
+            pack, state = paid_by_id[life.refund_requests[int(key)][0]]
+            if state.refunded_at is not None:
+                reason = "already_refunded"  # an earlier request was approved
+            elif t >= refund_window_closes(pack.purchased_at):
                 reason = "window_closed"
             elif suspended_for_violation(life, pack.owner_uin, t):
                 reason = "suspended_for_violation"
@@ -384,7 +387,7 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
                 reason = "units_drawn"
             else:
                 reason = None
-                state.refunded_at = t if state.refunded_at is None else min(state.refunded_at, t)
+                state.refunded_at = t
             refund_decisions[key] = ("denied", reason) if reason else ("approved", None)
             continue
         if suspended_for_violation(life, call.owner_uin, t):
@@ -501,8 +504,8 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
             "flags": tuple(sorted(flags)),
         })
     # ---- approved refunds: a negative line in the month of the request (R20) ----------------
-    for pack_id, at in life.refund_requests:
-        if refund_decisions.get(pack_id, ("", None))[0] != "approved" or billing_month_of(at) != month:
+    for i, (pack_id, at) in enumerate(life.refund_requests):
+        if refund_decisions.get(f"{i:06d}", ("", None))[0] != "approved" or billing_month_of(at) != month:
             continue
         pack, _state = paid_by_id[pack_id]
         price = pack.price if pack.price is not None else prices.pack_list_price.get((pack.billing_item, pack.size))

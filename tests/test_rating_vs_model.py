@@ -91,10 +91,10 @@ def lifecycle_events(draw, packs, call_times):
         return instant_and_owner()[0]
 
     for pack in packs:
-        if draw(st.integers(0, 2)) == 0:
+        for j in range(draw(st.sampled_from([0, 0, 1, 2]))):  # a pack may have several requests
             after = timedelta(seconds=draw(st.sampled_from([0, 3600, 7 * 86400, 8 * 86400 - 1, 8 * 86400, 9 * 86400])))
             events.append({"event_type": "pack_refund", "pack_id": pack["pack_id"], "owner_uin": pack["owner_uin"],
-                           "requested_at": pack["purchased_at"] + after, "event_key": pack["pack_id"]})
+                           "requested_at": pack["purchased_at"] + after, "event_key": f"{pack['pack_id']}-r{j}"})
     for i in range(draw(st.integers(0, 1))):
         start, owner = instant_and_owner()
         end = draw(st.one_of(st.none(), st.just(max(start, instant()) + timedelta(seconds=draw(st.sampled_from([0, 1, 86400]))))))
