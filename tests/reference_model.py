@@ -347,10 +347,10 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
     # R20: refund requests are decided at their instant, before the calls of that same instant.
     replay = [(as_utc(c.ts), 1, c.request_id, c) for c in calls]
     # A pack may have several requests: each is decided at its instant (key: its index).
-    replay += [(as_utc(at), 0, f"{i:06d}", None) for i, (_pack_id, at) in enumerate(life.refund_requests)]
+    replay += [(as_utc(at), 0, i, None) for i, (_pack_id, at) in enumerate(life.refund_requests)]
     replay = [r for r in replay if r[0] < month_end]
     replay.sort(key=lambda r: r[:3])
-    refund_decisions: dict[str, tuple[str, str | None]] = {}  # request index -> (status, reason)
+    refund_decisions: dict[int, tuple[str, str | None]] = {}  # request index -> (status, reason)
 
     # R22: (pack_id, kind) → (t, request_id) of the unit that raised it; each kind once per pack
     raised: dict[tuple[str, str], tuple[datetime, str]] = {}
@@ -376,7 +376,7 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
 
     for t, _order, key, call in replay:
         if call is None:
-            pack, state = paid_by_id[life.refund_requests[int(key)][0]]
+            pack, state = paid_by_id[life.refund_requests[key][0]]
             if state.refunded_at is not None:
                 reason = "already_refunded"  # an earlier request was approved
             elif t >= refund_window_closes(pack.purchased_at):
@@ -505,7 +505,7 @@ def rate_month(month: str, calls: list[Call], packs: list[Pack], prices: Prices,
         })
     # ---- approved refunds: a negative line in the month of the request (R20) ----------------
     for i, (pack_id, at) in enumerate(life.refund_requests):
-        if refund_decisions.get(f"{i:06d}", ("", None))[0] != "approved" or billing_month_of(at) != month:
+        if refund_decisions.get(i, ("", None))[0] != "approved" or billing_month_of(at) != month:
             continue
         pack, _state = paid_by_id[pack_id]
         price = pack.price if pack.price is not None else prices.pack_list_price.get((pack.billing_item, pack.size))
